@@ -1,0 +1,443 @@
+"""Acquire a page from a file, bytes or a string: sniff what it is, decode it, split it into parts.
+
+Inputs are recognised by content, not by name: an image or zip renamed ``.html`` is refused
+with a clear reason. Pages larger than :data:`MAX_BYTES` are analysed on a bounded prefix and
+marked ``truncated``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import html as htmllib
+import os
+import re
+import stat
+from pathlib import Path
+
+from selectolax.lexbor import LexborHTMLParser
+
+from scamscope.language import detect_language
+from scamscope.types import Page, PageKind
+
+MAX_BYTES = 2_000_000  # analyse at most this many bytes of one input
+MAX_READ = MAX_BYTES + 1  # read one byte more to know that a file was longer
+MAX_STRINGS_CHARS = 400_000  # script string literals kept for text signals
+
+
+class AcquireError(Exception):
+    """The input could not be analysed; the message is one line meant for the user."""
+
+
+_MAGIC: list[tuple[bytes, str]] = [
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (or an Office/EPUB/JAR file)"),
+    (b"PK\x05\x06", "an empty ZIP archive"),
+    (b"\x1f\x8b", "a gzip-compressed file"),
+    (b"BZh", "a bzip2-compressed file"),
+    (b"\xfd7zXZ\x00", "an xz-compressed file"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"\x7fELF", "an ELF executable"),
+    (b"MZ", "a Windows executable (PE)"),
+    (b"\x00asm", "a WebAssembly module"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+    (b"OggS", "an Ogg media file"),
+    (b"ID3", "an MP3 audio file"),
+    (b"fLaC", "a FLAC audio file"),
+    (b"\x00\x00\x01\x00", "a Windows icon"),
+]
+
+IMAGE_KINDS = {"a PNG image", "a JPEG image", "a GIF image", "a WebP image", "a BMP image"}
+
+
+def sniff_binary(head: bytes) -> str | None:
+    """Return a description of a binary format, or None when the bytes look like text."""
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            return what
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "a WebP image"
+    if head[:4] == b"RIFF" and head[8:12] in (b"WAVE", b"AVI "):
+        return "a RIFF media file"
+    if head[:2] == b"BM" and len(head) > 14 and head[6:10] == b"\x00\x00\x00\x00":
+        return "a BMP image"
+    if len(head) >= 12 and head[4:8] == b"ftyp":
+        return "an MP4/ISO media file"
+    sample = head[:8192]
+    if not sample:
+        return None
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    nul = sample.count(0)
+    if nul > len(sample) // 100 + 1:
+        return "a binary file"
+    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    if controls > len(sample) // 20 + 2:
+        return "a binary file"
+    return None
+
+
+# --- decoding -------------------------------------------------------------------------
+
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,300}?charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]{2,40})""", re.I)
+_XML_DECL = re.compile(rb"""<\?xml[^>]{0,200}encoding\s*=\s*["']([A-Za-z0-9_\-.]{2,40})""", re.I)
+
+_ALIASES = {
+    "shift_jis": "cp932",
+    "shift-jis": "cp932",
+    "sjis": "cp932",
+    "x-sjis": "cp932",
+    "ms_kanji": "cp932",
+    "windows-31j": "cp932",
+    "euc-jp": "euc_jis_2004",
+    "x-euc-jp": "euc_jis_2004",
+    "iso-2022-jp": "iso2022_jp_ext",
+    "iso-8859-1": "cp1252",  # as browsers do
+    "latin1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+}
+
+
+def _codec(name: str) -> str | None:
+    name = name.strip().lower()
+    name = _ALIASES.get(name, name)
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def _strict(data: bytes, enc: str) -> str | None:
+    try:
+        return data.decode(enc)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode page bytes the way a browser would, never failing: returns (text, encoding)."""
+    for bom, enc in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        if data.startswith(bom):
+            return data[len(bom):].decode(enc, errors="replace"), enc
+    head = data[:4096]
+    declared = None
+    m = _META_CHARSET.search(head) or _XML_DECL.search(head)
+    if m:
+        declared = _codec(m.group(1).decode("ascii", "replace"))
+    # UTF-8 first when it decodes cleanly: many pages declare one charset and use another.
+    as_utf8 = _strict(data, "utf-8")
+    if as_utf8 is None and len(data) >= MAX_BYTES:  # a cut multi-byte char at the end
+        for cut in (1, 2, 3):
+            as_utf8 = _strict(data[:-cut], "utf-8")
+            if as_utf8 is not None:
+                break
+    if declared and declared not in ("utf-8",):
+        strict = _strict(data, declared)
+        if strict is not None and (as_utf8 is None or _looks_ascii(data)):
+            return strict, declared
+    if as_utf8 is not None:
+        return as_utf8, "utf-8"
+    if declared:
+        strict = _strict(data, declared)
+        if strict is not None:
+            return strict, declared
+    for enc in ("cp932", "euc_jis_2004", "iso2022_jp_ext"):
+        strict = _strict(data, enc)
+        if strict is not None and _has_japanese(strict):
+            return strict, enc
+    guess = _guess(data)
+    if guess:
+        return data.decode(guess, errors="replace"), guess
+    if declared:
+        return data.decode(declared, errors="replace"), declared
+    return data.decode("utf-8", errors="replace"), "utf-8"
+
+
+def _looks_ascii(data: bytes) -> bool:
+    return all(b < 128 for b in data[:65536])
+
+
+_JA = re.compile(r"[\u3040-\u30ff]")
+
+
+def _has_japanese(text: str) -> bool:
+    return len(_JA.findall(text[:20000])) >= 3
+
+
+def _guess(data: bytes) -> str | None:
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data[:200_000]).best()
+    except Exception:  # charset_normalizer is a best effort, never a reason to fail
+        return None
+    if best is None:
+        return None
+    return _codec(best.encoding)
+
+
+# --- parsing -----------------------------------------------------------------------------
+
+_TAG = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|div|script|meta|title|p|span|a|iframe|style|link|img|form|table|center|br|font)\b", re.I)
+_JS_HINT = re.compile(
+    r"\b(?:function\s*\w*\s*\(|var\s+\w+\s*=|let\s+\w+\s*=|const\s+\w+\s*=|document\.|window\.|=>|addEventListener|import\s+\w+\s+from|export\s+default)"
+)
+_JS_STRING = re.compile(
+    r"""'((?:[^'\\\n]|\\.){2,2000})'|"((?:[^"\\\n]|\\.){2,2000})"|`((?:[^`\\]|\\.){2,4000})`""",
+    re.S,
+)
+_ESCAPE = re.compile(r"\\u\{([0-9a-fA-F]{1,6})\}|\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})|\\(.)", re.S)
+_INNER_TAG = re.compile(r"<[^<>]{0,500}>")
+_LETTER = re.compile(r"[A-Za-z\u3040-\u30ff\u3400-\u9fff\uff10-\uff19]")
+_SPACE = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
+_BLANKS = re.compile(r"\n\s*\n+")
+
+
+def _unescape_js(s: str) -> str:
+    def sub(m: re.Match[str]) -> str:
+        code = m.group(1) or m.group(2) or m.group(3)
+        if code:
+            try:
+                return chr(int(code, 16))
+            except (ValueError, OverflowError):
+                return ""
+        c = m.group(4)
+        return {"n": "\n", "t": " ", "r": "", "b": "", "f": "", "v": ""}.get(c, c)
+
+    return _ESCAPE.sub(sub, s)
+
+
+def script_strings(code: str, limit: int = MAX_STRINGS_CHARS) -> str:
+    """String literals of JavaScript source that read like text (one per line, tags removed).
+
+    Scam kits draw their warnings with ``innerHTML = '...'``; this recovers that text without
+    running the code.
+    """
+    out: list[str] = []
+    size = 0
+    for m in _JS_STRING.finditer(code):
+        s = m.group(1) or m.group(2) or m.group(3) or ""
+        if "\\" in s:
+            s = _unescape_js(s)
+        if "<" in s:
+            s = _INNER_TAG.sub(" ", s)
+        if "&" in s:
+            s = htmllib.unescape(s)
+        s = _SPACE.sub(" ", s).strip()
+        if len(s) < 2 or not _LETTER.search(s):
+            continue
+        out.append(s)
+        size += len(s) + 1
+        if size > limit:
+            break
+    return "\n".join(out)
+
+
+def guess_kind(text: str) -> PageKind:
+    """Tell HTML from code (JS, JSX, PHP) from plain text, by content."""
+    head = text[:200_000].lstrip("\ufeff \t\r\n")
+    if _STRUCTURE.search(head) and not _JS_START.match(head):
+        return "html"
+    if head[:5].lower() == "<?php":
+        return "script"
+    if head.startswith("<") and not head.startswith("<%"):
+        return "html"
+    js = len(_JS_HINT.findall(head[:50_000]))
+    if js >= 3:
+        return "script"
+    if len(_TAG.findall(head[:50_000])) >= 5:
+        return "html"
+    return "text"
+
+
+_STRUCTURE = re.compile(r"<(?:!doctype\s+html|html|head|body)\b", re.I)
+_JS_START = re.compile(r"(?:\s|//[^\n]*\n|/\*.*?\*/)*(?:import\s|export\s|const\s|let\s|var\s|function\b|\(function|\$\(|document\.|window\.)", re.S)
+_COMMENT = re.compile(r"<!--(.{0,200000}?)-->", re.S)
+_PHP_BLOCK = re.compile(r"<\?php(.{0,200000}?)(?:\?>|\Z)", re.S)
+_TAG_TEXT = re.compile(r">([^<>{}]{2,2000})<")
+
+
+def code_markup_text(code: str) -> str:
+    """Text between tags inside code: JSX bodies, HTML templates in PHP or JS strings."""
+    parts = [m.group(1).strip() for m in _TAG_TEXT.finditer(code[:MAX_BYTES])]
+    return "\n".join(htmllib.unescape(p) for p in parts if _LETTER.search(p))
+
+
+def _norm_text(s: str) -> str:
+    s = _SPACE.sub(" ", s)
+    s = "\n".join(line.strip() for line in s.splitlines())
+    return _BLANKS.sub("\n", s).strip()
+
+
+_VISIBLE_ATTRS = ("alt", "placeholder", "aria-label", "value", "title")
+
+
+def _parse_html(page: Page) -> None:
+    tree = LexborHTMLParser(page.html)
+    title_node = tree.css_first("title")
+    page.title = _norm_text(title_node.text(deep=True)) if title_node else ""
+
+    code_parts: list[str] = []
+    for node in tree.css("script"):
+        src = node.attributes.get("src")
+        if src:
+            page.links.append(src)
+        body = node.text(deep=True)
+        if body:
+            code_parts.append(body)
+    for node in tree.css("style"):
+        code_parts.append(node.text(deep=True) or "")
+
+    attr_texts: list[str] = []
+    for node in tree.css("*"):
+        attrs = node.attributes
+        if not attrs:
+            continue
+        for name, value in attrs.items():
+            if value is None:
+                continue
+            lname = name.lower()
+            if lname.startswith("on") or lname == "style":
+                code_parts.append(f"{lname}={value}")
+            elif lname in ("href", "src", "action", "data-src", "content") and (
+                lname != "content" or "://" in value or value.startswith("tel:")
+            ):
+                page.links.append(value)
+            if lname in _VISIBLE_ATTRS and node.tag in ("img", "input", "button", "a", "area", "textarea"):
+                if lname != "value" or attrs.get("type", "").lower() in ("button", "submit", "reset", ""):
+                    attr_texts.append(value)
+
+    for form in tree.css("form"):
+        inputs = []
+        for inp in form.css("input, select, textarea"):
+            a = inp.attributes
+            inputs.append(
+                " ".join(
+                    str(a.get(k) or "")
+                    for k in ("type", "name", "id", "placeholder", "autocomplete", "aria-label")
+                ).strip()
+            )
+        page.forms.append({"action": form.attributes.get("action") or "", "inputs": inputs, "text": _norm_text(form.text(separator=" "))[:2000]})
+
+    for tag in ("script", "style", "noscript", "template"):
+        for node in tree.css(tag):
+            node.decompose()
+    body = tree.body or tree.root
+    visible = body.text(separator="\n", deep=True) if body is not None else ""
+    page.text = _norm_text("\n".join([visible, *attr_texts]))
+    # server-side code left in a saved kit (PHP) is code too; commented-out markup is hidden text
+    code_parts.extend(m.group(1) for m in _PHP_BLOCK.finditer(page.html))
+    page.script_text = "\n".join(code_parts)
+    comments = "\n".join(m.group(1) for m in _COMMENT.finditer(page.html) if "<" in m.group(1))
+    page.strings = _norm_text(script_strings(page.script_text) + "\n" + code_markup_text(comments))
+
+
+def build_page(
+    html: str,
+    *,
+    source: str = "<string>",
+    url: str | None = None,
+    kind: PageKind | None = None,
+    encoding: str = "utf-8",
+    truncated: bool = False,
+    byte_size: int | None = None,
+) -> Page:
+    """Split decoded page source into the parts signals read."""
+    if len(html) > MAX_BYTES:
+        html = html[:MAX_BYTES]
+        truncated = True
+    kind = kind or guess_kind(html)
+    page = Page(
+        source=source,
+        kind=kind,
+        html=html,
+        text="",
+        url=url,
+        encoding=encoding,
+        truncated=truncated,
+        byte_size=len(html.encode("utf-8", "replace")) if byte_size is None else byte_size,
+    )
+    if kind == "html":
+        _parse_html(page)
+    elif kind == "script":
+        page.script_text = html
+        page.strings = _norm_text(script_strings(html))
+        page.text = _norm_text(code_markup_text(html))
+        m = re.search(r"<title[^>]*>([^<]{1,300})</title", html[:200_000], re.I)
+        page.title = _norm_text(htmllib.unescape(m.group(1))) if m else ""
+        # kits' JS often embeds whole HTML fragments; their links matter too
+        page.links.extend(re.findall(r"""(?:href|src)\s*=\s*\\?["']([^"'\\\s]{3,500})""", html[:MAX_BYTES]))
+        page.links.extend(re.findall(r"tel:[+0-9()\-. ]{5,30}", html[:MAX_BYTES]))
+    else:
+        page.text = _norm_text(html)
+    if truncated:
+        page.notes.append(f"input larger than {MAX_BYTES:,} bytes: analysed the first {MAX_BYTES:,} bytes only")
+    visible = page.title + "\n" + page.text
+    page.language = detect_language(visible if len(page.text) >= 200 else page.all_text)
+    return page
+
+
+def page_from_bytes(data: bytes, *, source: str = "<bytes>", url: str | None = None) -> Page:
+    """Sniff, decode and parse raw bytes. Raises :class:`AcquireError` for unusable input."""
+    size = len(data)
+    if size == 0:
+        raise AcquireError("empty input")
+    what = sniff_binary(data[:16384])
+    if what:
+        hint = " (image scanning needs OCR, see `scamscope scan --help`)" if what in IMAGE_KINDS else ""
+        raise AcquireError(f"not a web page: the content is {what}{hint}")
+    truncated = size > MAX_BYTES
+    if truncated:
+        data = data[:MAX_BYTES]
+    text, enc = decode(data)
+    if not text.strip():
+        raise AcquireError("input holds only white space")
+    return build_page(text, source=source, url=url, encoding=enc, truncated=truncated, byte_size=size)
+
+
+def read_input(path: str | os.PathLike[str]) -> bytes:
+    """Read at most :data:`MAX_READ` bytes of a file, refusing what is not a regular file."""
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise AcquireError("no such file") from None
+    except PermissionError:
+        raise AcquireError("permission denied") from None
+    except OSError as exc:
+        raise AcquireError(f"cannot read: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise AcquireError("is a directory, not a file")
+    if not stat.S_ISREG(st.st_mode) and not stat.S_ISFIFO(st.st_mode) and not stat.S_ISCHR(st.st_mode):
+        raise AcquireError("not a regular file")
+    try:
+        with p.open("rb") as fh:
+            return fh.read(MAX_READ)
+    except PermissionError:
+        raise AcquireError("permission denied") from None
+    except OSError as exc:
+        raise AcquireError(f"cannot read: {exc.strerror or exc}") from None
+
+
+def page_from_file(path: str | os.PathLike[str], *, url: str | None = None) -> Page:
+    data = read_input(path)
+    size = len(data)
+    try:
+        size = max(size, Path(path).stat().st_size)
+    except OSError:
+        pass
+    page = page_from_bytes(data, source=str(path), url=url)
+    page.byte_size = size
+    if size > MAX_BYTES and not page.truncated:
+        page.truncated = True
+        page.notes.append(f"input larger than {MAX_BYTES:,} bytes: analysed the first {MAX_BYTES:,} bytes only")
+    return page
