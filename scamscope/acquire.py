@@ -281,7 +281,55 @@ def _norm_text(s: str) -> str:
 _VISIBLE_ATTRS = ("alt", "placeholder", "aria-label", "value", "title")
 
 
+MAX_DEPTH = 2000  # Lexbor's tree builder is quadratic in nesting depth; deeper pages are read flat
+_TAG_TOKEN = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]{0,15})")
+_NO_DEPTH = frozenset(
+    "area base br col embed hr img input link meta source track wbr p li option td th tr dt dd".split()
+)
+
+
+def nesting_depth(html: str, limit: int = MAX_DEPTH) -> int:
+    """Rough element nesting depth, stopping as soon as it exceeds ``limit``."""
+    if html.count("<") < limit:
+        return 0
+    depth = deepest = 0
+    for m in _TAG_TOKEN.finditer(html):
+        if m.group(1):
+            depth = max(0, depth - 1)
+        elif m.group(2).lower() not in _NO_DEPTH:
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    break
+    return deepest
+
+
+_SCRIPT_BLOCK = re.compile(r"<(script|style)\b[^>]{0,2000}>(.*?)</\1\s*>", re.S | re.I)
+_ANY_TAG = re.compile(r"<[^>]{0,5000}>")
+
+
+def _parse_flat(page: Page) -> None:
+    """Tree-less extraction for pathological markup: regexes only, linear time."""
+    html = page.html
+    code = [m.group(2) for m in _SCRIPT_BLOCK.finditer(html)]
+    code.extend(re.findall(r"""\s(on[a-z]{3,30}\s*=\s*(?:"[^"]{0,2000}"|'[^']{0,2000}'))""", html, re.I))
+    code.extend("style=" + v for v in re.findall(r"""\sstyle\s*=\s*["']([^"']{0,2000})""", html, re.I))
+    page.links.extend(re.findall(r"""(?:href|src|action)\s*=\s*["']([^"'\s]{1,2000})""", html, re.I))
+    m = re.search(r"<title[^>]{0,200}>(.{0,2000}?)</title", html, re.I | re.S)
+    page.title = _norm_text(htmllib.unescape(m.group(1))) if m else ""
+    body = _COMMENT.sub(" ", _SCRIPT_BLOCK.sub(" ", html))
+    page.text = _norm_text(htmllib.unescape(_ANY_TAG.sub("\n", body)))
+    page.script_text = "\n".join(code)
+    page.strings = _norm_text(script_strings(page.script_text))
+
+
 def _parse_html(page: Page) -> None:
+    depth = nesting_depth(page.html)
+    if depth > MAX_DEPTH:
+        page.notes.append(f"markup nested more than {MAX_DEPTH} levels deep: read without building a tree")
+        _parse_flat(page)
+        return
     tree = LexborHTMLParser(page.html)
     title_node = tree.css_first("title")
     page.title = _norm_text(title_node.text(deep=True)) if title_node else ""

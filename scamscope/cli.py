@@ -1,0 +1,192 @@
+"""The ``scamscope`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from scamscope import __version__
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Detect tech support scams / fake security warnings (サポート詐欺・偽セキュリティ警告).",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
+
+
+def _console(err: bool = False) -> Console:
+    return Console(stderr=err, highlight=False, soft_wrap=False)
+
+
+@app.callback(invoke_without_command=True)
+def _main(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        typer.echo(f"scamscope {__version__}")
+        raise typer.Exit(0)
+
+
+@app.command()
+def scan(
+    inputs: Annotated[list[str], typer.Argument(help="Files to scan (HTML, JS, text); '-' reads standard input.")],
+    json_out: Annotated[bool, typer.Option("--json", help="One JSON object per input (JSON Lines), in input order.")] = False,
+    url: Annotated[str | None, typer.Option("--url", help="Where a saved page came from (for brand-vs-domain checks).")] = None,
+    model: Annotated[Path | None, typer.Option("--model", help="Use this model file instead of the shipped one.")] = None,
+) -> None:
+    """Scan pages and print a verdict, a score and the evidence.
+
+    Exit status: 0 nothing found, 1 at least one scam or suspicious page, 2 an input could not be read.
+    """
+    from scamscope.report.jsonl import write_result
+    from scamscope.report.terminal import render_result
+    from scamscope.scan import scan_path
+    from scamscope.score import load_model
+
+    chosen = None
+    if model is not None:
+        try:
+            chosen = load_model(str(model))
+        except (OSError, ValueError, KeyError) as exc:
+            _console(True).print(f"[red]error:[/] cannot load model {model}: {exc}")
+            raise typer.Exit(EXIT_ERROR) from None
+
+    console = _console()
+    found = errors = 0
+    for name in inputs:
+        result = scan_path(name, url=url, model=chosen)
+        if result.error:
+            errors += 1
+        elif result.verdict in ("scam", "suspicious"):
+            found += 1
+        if json_out:
+            write_result(sys.stdout, result)
+        else:
+            render_result(console, result)
+    raise typer.Exit(EXIT_ERROR if errors else (EXIT_FOUND if found else EXIT_CLEAN))
+
+
+@app.command()
+def phone(
+    text: Annotated[list[str], typer.Argument(help="Text holding phone numbers, e.g. \"0101-844-555-0199\".")],
+    lang: Annotated[str | None, typer.Option("--lang", help="Language of the page the text came from (ja, en, ...).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+) -> None:
+    """Explain each phone number found in the text: where it really rings, and what is suspicious."""
+    from scamscope.phones import explain_text
+    from scamscope.report.terminal import phone_table
+
+    phones = explain_text(" ".join(text), language=lang)
+    if json_out:
+        typer.echo(json.dumps([p.to_dict() for p in phones], ensure_ascii=False, indent=1))
+    elif not phones:
+        typer.echo("no phone number found")
+    else:
+        _console().print(phone_table(phones, title=f"{len(phones)} phone number(s)"))
+    raise typer.Exit(EXIT_FOUND if any(p.flags for p in phones) else EXIT_CLEAN)
+
+
+def _load_corpus(corpus_dir: Path):  # type: ignore[no-untyped-def]
+    from scamscope.corpus import CorpusError, read_corpus
+
+    try:
+        return read_corpus(corpus_dir)
+    except CorpusError as exc:
+        _console(True).print(f"[red]error:[/] {exc}")
+        raise typer.Exit(EXIT_ERROR) from None
+
+
+@app.command("eval")
+def eval_cmd(
+    corpus_dir: Annotated[Path, typer.Argument(help="Corpus folder with MANIFEST.tsv, scam/ and benign/.")],
+    cv: Annotated[int, typer.Option("--cv", help="K-fold cross-validation (grouped by kit family): train on K-1 folds, judge the rest. 0 uses the shipped model as is.")] = 0,
+    json_out: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+) -> None:
+    """Precision, recall, F1 and false-positive rate, overall and per language, plus the misclassified files."""
+    from scamscope.evaluate import Outcome, metrics
+    from scamscope.report.eval import render_metrics
+    from scamscope.score import load_model
+    from scamscope.train import corpus_fingerprint, cross_validate, extract
+
+    samples = _load_corpus(corpus_dir)
+    data = extract(samples)
+    model = load_model()
+    notes = []
+    if cv:
+        probs = cross_validate(data, k=cv)
+        mode = f"{cv}-fold cross-validation grouped by family (out-of-fold predictions)"
+    else:
+        probs = [d.result.score if d.result.score is not None else 0.0 for d in data]
+        mode = "shipped model"
+        if model.meta.get("corpus_manifest_sha256_16") == corpus_fingerprint(corpus_dir):
+            notes.append("this corpus is the shipped model's training data: figures are optimistic, use --cv K")
+    outcomes = [
+        Outcome(
+            d.sample.file, d.sample.label, d.sample.language,
+            None if d.result.error else model.verdict(p), None if d.result.error else p, d.result.error,
+        )
+        for d, p in zip(data, probs, strict=True)
+    ]
+    figures = metrics(outcomes)
+    figures["mode"] = mode
+    figures["notes"] = notes
+    if json_out:
+        typer.echo(json.dumps(figures, ensure_ascii=False, indent=1))
+    else:
+        render_metrics(_console(), figures)
+
+
+@app.command()
+def train(
+    corpus_dir: Annotated[Path, typer.Argument(help="Corpus folder with MANIFEST.tsv, scam/ and benign/.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Where to write the model (default: the package's model.json).")] = None,
+    cv: Annotated[int, typer.Option("--cv", help="Also print K-fold cross-validated figures (0: skip).")] = 5,
+) -> None:
+    """Train the scorer (logistic regression over signal features) on a labelled corpus."""
+    from scamscope.evaluate import Outcome, metrics
+    from scamscope.report.eval import render_metrics
+    from scamscope.train import cross_validate, extract
+    from scamscope.train import train as train_model
+
+    samples = _load_corpus(corpus_dir)
+    data = [d for d in extract(samples) if d.result.error is None]
+    model = train_model(data, corpus_dir)
+    if cv:
+        probs = cross_validate(data, k=cv)
+        outcomes = [Outcome(d.sample.file, d.sample.label, d.sample.language, model.verdict(p), p) for d, p in zip(data, probs, strict=True)]
+        figures = metrics(outcomes)
+        figures["mode"] = f"{cv}-fold cross-validation grouped by family"
+        model.meta["cv"] = {k: figures[k] for k in ("overall", "per_language", "flagged_overall", "brier")}
+        render_metrics(_console(True), figures)
+    target = out or Path(__file__).parent / "model" / "model.json"
+    model.save(target)
+    _console(True).print(f"model written to {target} ({len(model.features)} features, {len(data)} samples)")
+
+
+@app.command()
+def bench(
+    corpus_dir: Annotated[Path, typer.Argument(help="A corpus folder (MANIFEST.tsv) or any folder of pages.")],
+    repeat: Annotated[int, typer.Option("--repeat", help="Timed passes over the pages.")] = 3,
+    json_out: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+) -> None:
+    """Static-scan speed: pages per second and p50/p95 latency, one process, warm."""
+    from scamscope.bench import run_bench
+
+    figures = run_bench(corpus_dir, repeat=repeat)
+    if json_out:
+        typer.echo(json.dumps(figures, indent=1))
+    else:
+        for k, v in figures.items():
+            typer.echo(f"{k:>22}: {v}")
+
+
+if __name__ == "__main__":
+    app()

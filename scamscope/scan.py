@@ -1,0 +1,115 @@
+"""The detection pipeline: acquire -> signals -> score. Never raises for bad input.
+
+Use :func:`scan_html` / :func:`scan_text` for strings, :func:`scan_bytes` for raw bytes and
+:func:`scan_path` for files. Each returns a :class:`~scamscope.types.ScanResult`; when the
+input cannot be analysed, ``result.error`` says why in one line and ``verdict`` is None.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+
+from scamscope.acquire import MAX_READ, AcquireError, build_page, page_from_bytes, page_from_file
+from scamscope.score import Model, load_model
+from scamscope.signals import all_signals
+from scamscope.types import Observations, Page, ScanResult
+
+
+def observe(page: Page) -> tuple[Observations, list[str]]:
+    """Run every signal on a page. A failing signal is reported in the notes, never fatal."""
+    obs = Observations()
+    notes: list[str] = []
+    for name, run in all_signals():
+        try:
+            obs.extend(run(page))
+        except RecursionError:
+            notes.append(f"signal {name} skipped: input nested too deeply")
+        except Exception as exc:  # a signal bug must not lose the other signals' results
+            notes.append(f"signal {name} failed: {type(exc).__name__}: {str(exc)[:120]}")
+    return obs, notes
+
+
+def scan_page(page: Page, *, model: Model | None = None, input_name: str | None = None) -> ScanResult:
+    model = model or load_model()
+    obs, notes = observe(page)
+    score, evidence = model.score(obs.evidence)
+    return ScanResult(
+        input=input_name or page.source,
+        verdict=model.verdict(score),
+        score=score,
+        language=page.language,
+        evidence=evidence,
+        phones=_unique_phones(obs),
+        brands=_unique_brands(obs),
+        url=page.url,
+        kind=page.kind,
+        truncated=page.truncated,
+        notes=[*page.notes, *notes],
+    )
+
+
+def _unique_phones(obs: Observations) -> list:
+    seen: set[tuple[str | None, str]] = set()
+    out = []
+    for p in obs.phones:
+        key = (p.e164 or p.raw, p.where)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
+def _unique_brands(obs: Observations) -> list:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for b in obs.brands:
+        if (b.brand, b.where) not in seen:
+            seen.add((b.brand, b.where))
+            out.append(b)
+    return out
+
+
+def error_result(input_name: str, message: str, url: str | None = None) -> ScanResult:
+    return ScanResult(input=input_name, verdict=None, score=None, language=None, error=message, url=url)
+
+
+def _guarded(input_name: str, url: str | None, make_page: Callable[[], Page], model: Model | None) -> ScanResult:
+    try:
+        page = make_page()
+        return scan_page(page, input_name=input_name, model=model)
+    except AcquireError as exc:
+        return error_result(input_name, str(exc), url)
+    except RecursionError:
+        return error_result(input_name, "input nested too deeply to analyse", url)
+    except MemoryError:
+        return error_result(input_name, "input too large to analyse in memory", url)
+    except Exception as exc:  # last resort: one bad input never stops a batch
+        return error_result(input_name, f"internal error while analysing: {type(exc).__name__}: {str(exc)[:160]}", url)
+
+
+def scan_html(html: str, url: str | None = None, *, input_name: str = "<string>", model: Model | None = None) -> ScanResult:
+    """Scan page source given as a string (HTML, JS or text; the kind is sniffed)."""
+    return _guarded(input_name, url, lambda: build_page(html, source=input_name, url=url), model)
+
+
+def scan_text(text: str, url: str | None = None, *, input_name: str = "<text>", model: Model | None = None) -> ScanResult:
+    """Scan visible text only (e.g. copied from a screen, or OCR output)."""
+    return _guarded(input_name, url, lambda: build_page(text, source=input_name, url=url, kind="text"), model)
+
+
+def scan_bytes(data: bytes, url: str | None = None, *, input_name: str = "<bytes>", model: Model | None = None) -> ScanResult:
+    return _guarded(input_name, url, lambda: page_from_bytes(data, source=input_name, url=url), model)
+
+
+def scan_path(path: str | os.PathLike[str], url: str | None = None, *, model: Model | None = None) -> ScanResult:
+    """Scan a file; ``-`` reads standard input."""
+    name = str(path)
+    if name == "-":
+        try:
+            data = sys.stdin.buffer.read(MAX_READ)
+        except OSError as exc:
+            return error_result("-", f"cannot read standard input: {exc}", url)
+        return scan_bytes(data, url, input_name="-", model=model)
+    return _guarded(name, url, lambda: page_from_file(path, url=url), model)

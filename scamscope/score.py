@@ -1,0 +1,138 @@
+"""Turn evidence into a calibrated probability and a verdict.
+
+The model is a logistic regression over *signal features*, not over words: each feature is
+the strength (0..1) of one evidence signal name, plus a few counts of distinct signal
+families. Its coefficients ship as JSON in ``scamscope/model/model.json`` (readable, diffable,
+no pickle) and are reproduced with ``scamscope train CORPUS_DIR``.
+
+Each evidence item's ``weight`` is its contribution to the log-odds: the coefficient of its
+feature times its strength, shared among the items of that feature.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from scamscope.types import Evidence, Verdict
+
+# Derived features: how many distinct families of a kind fired (scaled to 0..1).
+FAMILY_COUNTS: dict[str, tuple[tuple[str, ...], int]] = {
+    "count.scare_families": (("text.",), 6),
+    "count.lockin_families": (("lockin.",), 5),
+    "count.phone_flags": (("phone.",), 4),
+}
+COUNTER_PREFIXES = ("text.scam_awareness", "text.benign_context")
+
+
+def feature_values(evidence: Iterable[Evidence]) -> dict[str, float]:
+    """Map evidence onto feature values: per signal the highest strength, plus family counts."""
+    values: dict[str, float] = {}
+    for e in evidence:
+        s = max(0.0, min(1.0, float(e.strength)))
+        if s > values.get(e.signal, 0.0):
+            values[e.signal] = s
+    for name, (prefixes, cap) in FAMILY_COUNTS.items():
+        n = sum(1 for sig in values if sig.startswith(prefixes) and not sig.startswith(COUNTER_PREFIXES))
+        if n:
+            values[name] = min(1.0, n / cap)
+    return values
+
+
+def vectorize(values: dict[str, float], features: Sequence[str]) -> list[float]:
+    return [values.get(f, 0.0) for f in features]
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    ez = math.exp(z)
+    return ez / (1.0 + ez)
+
+
+@dataclass
+class Model:
+    features: list[str]
+    coef: list[float]
+    intercept: float
+    scam_threshold: float = 0.5
+    suspicious_threshold: float = 0.2
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def decision(self, values: dict[str, float]) -> float:
+        return self.intercept + sum(c * values.get(f, 0.0) for f, c in zip(self.features, self.coef, strict=True))
+
+    def probability(self, values: dict[str, float]) -> float:
+        return _sigmoid(self.decision(values))
+
+    def score(self, evidence: Sequence[Evidence]) -> tuple[float, list[Evidence]]:
+        """Return (probability of scam, evidence with weights), strongest contributions first."""
+        values = feature_values(evidence)
+        coef = dict(zip(self.features, self.coef, strict=True))
+        per_signal: dict[str, int] = {}
+        for e in evidence:
+            per_signal[e.signal] = per_signal.get(e.signal, 0) + 1
+        weighted = [
+            replace(e, weight=coef.get(e.signal, 0.0) * max(0.0, min(1.0, e.strength)) / per_signal[e.signal])
+            for e in evidence
+        ]
+        weighted.sort(key=lambda e: -abs(e.weight))
+        return self.probability(values), weighted
+
+    def verdict(self, score: float) -> Verdict:
+        if score >= self.scam_threshold:
+            return "scam"
+        if score >= self.suspicious_threshold:
+            return "suspicious"
+        return "benign"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": "logistic-regression over signal features",
+            "features": self.features,
+            "coef": [round(c, 6) for c in self.coef],
+            "intercept": round(self.intercept, 6),
+            "scam_threshold": self.scam_threshold,
+            "suspicious_threshold": self.suspicious_threshold,
+            "meta": self.meta,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Model:
+        return cls(
+            features=list(d["features"]),
+            coef=[float(c) for c in d["coef"]],
+            intercept=float(d["intercept"]),
+            scam_threshold=float(d.get("scam_threshold", 0.5)),
+            suspicious_threshold=float(d.get("suspicious_threshold", 0.2)),
+            meta=dict(d.get("meta", {})),
+        )
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+MODEL_PATH = "model.json"
+
+
+@cache
+def load_model(path: str | None = None) -> Model:
+    """Load the shipped model (or one written by ``scamscope train --out``)."""
+    if path:
+        return Model.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+    ref = resources.files("scamscope.model").joinpath(MODEL_PATH)
+    if not ref.is_file():
+        return fallback_model()
+    return Model.from_json(json.loads(ref.read_text(encoding="utf-8")))
+
+
+def fallback_model() -> Model:
+    """An untrained prior (used only before the first ``scamscope train``): every scare signal counts."""
+    feats = ["count.scare_families", "count.lockin_families", "count.phone_flags", "text.scam_awareness"]
+    return Model(features=feats, coef=[4.0, 2.0, 2.0, -4.0], intercept=-3.0, meta={"trained": False})
