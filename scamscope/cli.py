@@ -94,11 +94,11 @@ def phone(
     raise typer.Exit(EXIT_FOUND if any(p.flags for p in phones) else EXIT_CLEAN)
 
 
-def _load_corpus(corpus_dir: Path):  # type: ignore[no-untyped-def]
-    from scamscope.corpus import CorpusError, read_corpus
+def _load_corpus(corpus_dir: Path, label: str | None = None):  # type: ignore[no-untyped-def]
+    from scamscope.corpus import CorpusError, read_corpus, read_folder
 
     try:
-        return read_corpus(corpus_dir)
+        return read_folder(corpus_dir, label) if label else read_corpus(corpus_dir)
     except CorpusError as exc:
         _console(True).print(f"[red]error:[/] {exc}")
         raise typer.Exit(EXIT_ERROR) from None
@@ -108,6 +108,7 @@ def _load_corpus(corpus_dir: Path):  # type: ignore[no-untyped-def]
 def eval_cmd(
     corpus_dir: Annotated[Path, typer.Argument(help="Corpus folder with MANIFEST.tsv, scam/ and benign/.")],
     cv: Annotated[int, typer.Option("--cv", help="K-fold cross-validation (grouped by kit family): train on K-1 folds, judge the rest. 0 uses the shipped model as is.")] = 0,
+    label: Annotated[str | None, typer.Option("--label", help="No manifest: take every page file under CORPUS_DIR as this label (e.g. 'benign' for a folder of ordinary pages).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """Precision, recall, F1 and false-positive rate, overall and per language, plus the misclassified files."""
@@ -116,8 +117,11 @@ def eval_cmd(
     from scamscope.score import load_model
     from scamscope.train import corpus_fingerprint, cross_validate, extract
 
-    samples = _load_corpus(corpus_dir)
-    data = extract(samples)
+    if label and cv:
+        _console(True).print("[red]error:[/] --cv needs a labelled corpus with both classes, not --label")
+        raise typer.Exit(EXIT_ERROR)
+    samples = _load_corpus(corpus_dir, label)
+    data = extract(samples, progress=not json_out)
     model = load_model()
     notes = []
     if cv:
@@ -130,7 +134,7 @@ def eval_cmd(
             notes.append("this corpus is the shipped model's training data: figures are optimistic, use --cv K")
     outcomes = [
         Outcome(
-            d.sample.file, d.sample.label, d.sample.language,
+            d.sample.file, d.sample.label, d.sample.language or d.result.language or "",
             None if d.result.error else model.verdict(p), None if d.result.error else p, d.result.error,
         )
         for d, p in zip(data, probs, strict=True)
@@ -157,7 +161,7 @@ def train(
     from scamscope.train import train as train_model
 
     samples = _load_corpus(corpus_dir)
-    data = [d for d in extract(samples) if d.result.error is None]
+    data = [d for d in extract(samples, progress=True) if d.result.error is None]
     model = train_model(data, corpus_dir)
     if cv:
         probs = cross_validate(data, k=cv)

@@ -52,3 +52,22 @@ def read_corpus(root: str | Path) -> list[Sample]:
         family = (row.get("family") or "").strip() or f"{label}/{name}"
         samples.append(Sample(root / label / name, name, label, (row.get("language") or "").strip(), family))
     return samples
+
+
+PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".php", ".js", ".txt")
+
+
+def read_folder(root: str | Path, label: str, *, limit: int = 0) -> list[Sample]:
+    """Every page file under ``root`` (no manifest), all with one label: e.g. a folder of ordinary
+    pages nobody here wrote, to measure the false-positive rate. Language is left empty (detected)."""
+    root = Path(root)
+    if label not in LABELS:
+        raise CorpusError(f"label must be scam or benign, not {label!r}")
+    if not root.is_dir():
+        raise CorpusError(f"{root}: not a directory")
+    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in PAGE_SUFFIXES and p.is_file())
+    if limit:
+        files = files[:limit]
+    if not files:
+        raise CorpusError(f"{root}: no page files ({', '.join(PAGE_SUFFIXES)})")
+    return [Sample(p, str(p.relative_to(root)), label, "", f"{label}/{p.parent}") for p in files]

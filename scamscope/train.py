@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,12 +27,21 @@ class Extracted:
     values: dict[str, float]
 
 
-def extract(samples: Sequence[Sample]) -> list[Extracted]:
-    """Scan every sample once (with the shipped model: only the evidence is used here)."""
+def extract(samples: Sequence[Sample], *, progress: bool = False) -> list[Extracted]:
+    """Scan every sample once (with the shipped model: only the evidence is used here).
+
+    ``progress`` shows a progress bar on stderr (for long runs from the command line).
+    """
     from scamscope.scan import scan_path
 
+    items: Iterable[Sample] = samples
+    if progress:
+        from rich.console import Console
+        from rich.progress import track
+
+        items = track(samples, description="scanning", console=Console(stderr=True), transient=True)
     out = []
-    for s in samples:
+    for s in items:
         r = scan_path(s.path)
         out.append(Extracted(s, r, feature_values(r.evidence)))
     return out

@@ -1,0 +1,3 @@
+from scamscope.cli import app
+
+app(prog_name="scamscope")
