@@ -128,6 +128,8 @@ def decode(data: bytes) -> tuple[str, str]:
     ):
         if data.startswith(bom):
             return data[len(bom):].decode(enc, errors="replace"), enc
+    if b"\x1b$B" in data[:65536] or b"\x1b$@" in data[:65536]:  # ISO-2022-JP is 7-bit: it passes as UTF-8
+        return data.decode("iso2022_jp_ext", errors="replace"), "iso2022_jp_ext"
     head = data[:4096]
     declared = None
     m = _META_CHARSET.search(head) or _XML_DECL.search(head)

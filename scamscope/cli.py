@@ -81,7 +81,7 @@ def phone(
     json_out: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """Explain each phone number found in the text: where it really rings, and what is suspicious."""
-    from scamscope.phones import explain_text
+    from scamscope.phones import explain_text, is_suspicious
     from scamscope.report.terminal import phone_table
 
     phones = explain_text(" ".join(text), language=lang)
@@ -91,7 +91,7 @@ def phone(
         typer.echo("no phone number found")
     else:
         _console().print(phone_table(phones, title=f"{len(phones)} phone number(s)"))
-    raise typer.Exit(EXIT_FOUND if any(p.flags for p in phones) else EXIT_CLEAN)
+    raise typer.Exit(EXIT_FOUND if any(is_suspicious(p) for p in phones) else EXIT_CLEAN)
 
 
 def _load_corpus(corpus_dir: Path, label: str | None = None):  # type: ignore[no-untyped-def]

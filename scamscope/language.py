@@ -13,16 +13,19 @@ _KANA = re.compile(r"[\u3040-\u309f\u30a0-\u30ff\uff66-\uff9f]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN = re.compile(r"[A-Za-z]")
 _WORD = re.compile(r"[a-zà-ÿąćęłńóśźżß]+", re.I)
 
+# Distinctive function words only: one-letter words and words shared by several languages
+# ("a", "e", "o", "que", "para") are left out so they cannot tip a page the wrong way.
 _STOP = {
-    "en": "the and you your is are to of this for with have has not your will be it on call now".split(),
-    "de": "der die das und ist nicht sie ihr ihre mit für auf werden wird zu ein eine den dem bitte".split(),
-    "fr": "le la les et est pas vous votre des une un pour avec sur ce cette sont dans du au".split(),
-    "es": "el la los las y es no su sus para con por una un del se que este esta".split(),
-    "it": "il lo la gli le e non di della per con una un che sono questo questa del".split(),
-    "pt": "o a os as e não seu sua para com uma um do da que este esta são".split(),
-    "pl": "i nie jest się na do w z że to jak twój twoje komputer proszę".split(),
+    "en": "the and you your is are to of this for with have has not will be it on call now that from by or can we please our if at".split(),
+    "de": "der die das und ist nicht sie ihr ihre mit für auf werden wird zu ein eine den dem bitte sich auch oder ihren".split(),
+    "fr": "le la les et est pas vous votre des une pour avec sur ce cette sont dans du au ne nous".split(),
+    "es": "el los las y es su sus por del se este esta usted ha al su".split(),
+    "it": "il lo gli non di della per che sono questo questa suo è nel".split(),
+    "pt": "os não seu sua uma um do da são você está".split(),
+    "pl": "nie jest się na w z że jak twój proszę komputer".split(),
 }
 _STOP_SETS = {lang: set(words) for lang, words in _STOP.items()}
 
@@ -32,7 +35,8 @@ def detect_language(text: str, *, sample: int = 20_000) -> str:
     t = text[:sample]
     kana = len(_KANA.findall(t))
     han = len(_HAN.findall(t))
-    if kana >= 5 or (kana >= 1 and kana + han >= 10):
+    latin = len(_LATIN.findall(t))
+    if (kana >= 5 or (kana >= 1 and kana + han >= 10)) and ((kana + han) * 10 >= latin or kana >= 40):
         return "ja"
     if han >= 20:
         return "zh"

@@ -13,9 +13,18 @@ strongest example: ``phone.present``, ``phone.jp_international_disguised``,
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from scamscope.phones import PhoneHit, find_phone_hits, phones_in_code, phones_in_links, phones_in_url
+from scamscope.phones import (
+    PhoneHit,
+    dedup_phones,
+    find_phone_hits,
+    phones_in_code,
+    phones_in_links,
+    phones_in_url,
+    script_literal_hits,
+)
 from scamscope.types import Evidence, Observations, Page, Phone
 
 NAME = "phones"
@@ -59,8 +68,8 @@ def _source(where: str) -> str:
     return {"tel_link": "attr", "url_param": "url"}.get(where, where)
 
 
-def _offer_phone(best: _Best, phone: Phone, excerpt: str, source: str) -> None:
-    strength = _WHERE_STRENGTH.get(phone.where, 0.8)
+def _offer_phone(best: _Best, phone: Phone, excerpt: str, source: str, *, shown: bool = False) -> None:
+    strength = 1.0 if shown else _WHERE_STRENGTH.get(phone.where, 0.8)
     for flag in phone.flags:
         if flag in _FLAG_SIGNALS:
             signal, detail = _FLAG_SIGNALS[flag]
@@ -73,9 +82,9 @@ def _offer_phone(best: _Best, phone: Phone, excerpt: str, source: str) -> None:
 
 
 def _offer_hit(best: _Best, hit: PhoneHit, source: str) -> None:
-    _offer_phone(best, hit.phone, hit.excerpt, source)
+    _offer_phone(best, hit.phone, hit.excerpt, source, shown=hit.shown)
     if hit.prompt and "placeholder" not in hit.phone.flags:
-        strength = hit.prompt_strength * _WHERE_STRENGTH.get(hit.phone.where, 0.8)
+        strength = hit.prompt_strength * (1.0 if hit.shown else _WHERE_STRENGTH.get(hit.phone.where, 0.8))
         best.offer(
             Evidence(
                 "phone.call_prompt",
@@ -87,29 +96,57 @@ def _offer_hit(best: _Best, hit: PhoneHit, source: str) -> None:
         )
 
 
+_MIRRORED = re.compile(r"<!--\s*Mirrored from (\S{1,500}?)\s+by HTTrack", re.I)
+
+
+def _mirrored_from(html: str) -> list[str]:
+    """The original URL a saved copy names (HTTrack's "Mirrored from … by HTTrack" comment)."""
+    return [m.group(1) for m in _MIRRORED.finditer(html[:5000])][:2]
+
+
+def _form_hints(page: Page) -> str:
+    """Input placeholders of forms ("092-000-0000" as an example to type), not kit templates."""
+    return "\n".join(str(i) for form in page.forms for i in form.get("inputs", ()))
+
+
+def _text_hits(page: Page, lang: str | None) -> list[PhoneHit]:
+    """Numbers a person reads: title + text, script-drawn strings, numbers kept in script literals."""
+    visible = "\n".join(p for p in (page.title, page.text) if p)
+    hits = find_phone_hits(visible, language=lang, where="text") if visible else []
+    script = find_phone_hits(page.strings, language=lang, where="script") if page.strings else []
+    if page.script_text:
+        script += script_literal_hits(page.script_text, language=lang, html=page.html)
+    seen: set[str | None] = set()
+    for hit in script:
+        key = hit.phone.e164 or hit.phone.raw
+        if key not in seen:
+            seen.add(key)
+            hits.append(hit)
+    hints = _form_hints(page) if page.forms else ""
+    return [h for h in hits if not ("placeholder" in h.phone.flags and hints and h.phone.raw in hints)]
+
+
 def run(page: Page) -> Observations:
+    """Phones of the page (one per number and place) and at most one evidence item per signal name."""
     obs = Observations()
     best = _Best({})
     lang = page.language if page.language not in ("und", "") else None
 
-    visible = "\n".join(p for p in (page.title, page.text) if p)
-    for where, text in (("text", visible), ("script", page.strings)):
-        if not text:
-            continue
-        for hit in find_phone_hits(text, language=lang, where=where):
-            obs.phones.append(hit.phone)
-            _offer_hit(best, hit, "title" if where == "text" and hit.start < len(page.title) else where)
+    for hit in _text_hits(page, lang):
+        obs.phones.append(hit.phone)
+        _offer_hit(best, hit, "title" if hit.phone.where == "text" and hit.start < len(page.title) else hit.phone.where)
 
     for phone in phones_in_links(page.links, language=lang):
         obs.phones.append(phone)
         _offer_phone(best, phone, phone.raw[:80], _source(phone.where))
-    if page.url:
-        for phone in phones_in_url(page.url, language=lang):
+    for url in ([page.url] if page.url else []) + _mirrored_from(page.html):
+        for phone in phones_in_url(url, language=lang):
             obs.phones.append(phone)
-            _offer_phone(best, phone, page.url[:80], "url")
+            _offer_phone(best, phone, url[:80], "url")
     if page.script_text:
         for ev in phones_in_code(page.script_text):
             best.offer(ev)
 
+    obs.phones = dedup_phones(obs.phones)
     obs.evidence.extend(best.items.values())
     return obs
