@@ -23,7 +23,10 @@ EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 
 
 def _console(err: bool = False) -> Console:
-    return Console(stderr=err, highlight=False, soft_wrap=False)
+    """A console for tables; when output goes to a pipe or file, tables get 160 columns, not 80."""
+    stream = sys.stderr if err else sys.stdout
+    width = None if stream.isatty() else 160
+    return Console(stderr=err, highlight=False, soft_wrap=False, width=width)
 
 
 @app.callback(invoke_without_command=True)
@@ -108,6 +111,7 @@ def _load_corpus(corpus_dir: Path, label: str | None = None):  # type: ignore[no
 def eval_cmd(
     corpus_dir: Annotated[Path, typer.Argument(help="Corpus folder with MANIFEST.tsv, scam/ and benign/.")],
     cv: Annotated[int, typer.Option("--cv", help="K-fold cross-validation (grouped by kit family): train on K-1 folds, judge the rest. 0 uses the shipped model as is.")] = 0,
+    repeats: Annotated[int, typer.Option("--repeats", help="With --cv: redo the split with this many seeds and average each page's out-of-fold probability.")] = 5,
     label: Annotated[str | None, typer.Option("--label", help="No manifest: take every page file under CORPUS_DIR as this label (e.g. 'benign' for a folder of ordinary pages).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
@@ -125,8 +129,8 @@ def eval_cmd(
     model = load_model()
     notes = []
     if cv:
-        probs = cross_validate(data, k=cv)
-        mode = f"{cv}-fold cross-validation grouped by family (out-of-fold predictions)"
+        probs = cross_validate(data, k=cv, repeats=repeats)
+        mode = f"{cv}-fold cross-validation grouped by family, {repeats} repeat(s), mean out-of-fold probability"
     else:
         probs = [d.result.score if d.result.score is not None else 0.0 for d in data]
         mode = "shipped model"
@@ -164,10 +168,10 @@ def train(
     data = [d for d in extract(samples, progress=True) if d.result.error is None]
     model = train_model(data, corpus_dir)
     if cv:
-        probs = cross_validate(data, k=cv)
+        probs = cross_validate(data, k=cv, repeats=5)
         outcomes = [Outcome(d.sample.file, d.sample.label, d.sample.language, model.verdict(p), p) for d, p in zip(data, probs, strict=True)]
         figures = metrics(outcomes)
-        figures["mode"] = f"{cv}-fold cross-validation grouped by family"
+        figures["mode"] = f"{cv}-fold cross-validation grouped by family, 5 repeats, mean out-of-fold probability"
         model.meta["cv"] = {k: figures[k] for k in ("overall", "per_language", "flagged_overall", "brier")}
         render_metrics(_console(True), figures)
     target = out or Path(__file__).parent / "model" / "model.json"

@@ -8,6 +8,7 @@ a file inside the sub-folder named by its label (``scam/`` or ``benign/``). An o
 from __future__ import annotations
 
 import csv
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,7 +66,12 @@ def read_folder(root: str | Path, label: str, *, limit: int = 0) -> list[Sample]
         raise CorpusError(f"label must be scam or benign, not {label!r}")
     if not root.is_dir():
         raise CorpusError(f"{root}: not a directory")
-    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in PAGE_SUFFIXES and p.is_file())
+    files = sorted(
+        Path(d) / f
+        for d, _, names in os.walk(root, followlinks=True)
+        for f in names
+        if Path(f).suffix.lower() in PAGE_SUFFIXES and (Path(d) / f).is_file()
+    )
     if limit:
         files = files[:limit]
     if not files:

@@ -22,26 +22,41 @@ from typing import Any
 
 from scamscope.types import Evidence, Verdict
 
-# Derived features: how many distinct families of a kind fired (scaled to 0..1).
-FAMILY_COUNTS: dict[str, tuple[tuple[str, ...], int]] = {
-    "count.scare_families": (("text.",), 6),
-    "count.lockin_families": (("lockin.",), 5),
-    "count.phone_flags": (("phone.",), 4),
+# Derived features: how many distinct families of a kind fired with at least a minimum
+# strength, scaled to 0..1 by a cap. Weak hits (a game's pointer lock, a form's unsaved-input
+# beforeunload) do not count towards the lock-in total.
+FAMILY_COUNTS: dict[str, tuple[str, float, int]] = {
+    "count.scare_families": ("text.", 0.3, 6),
+    "count.lockin_families": ("lockin.", 0.5, 3),
+    "count.phone_flags": ("phone.", 0.5, 3),
 }
-COUNTER_PREFIXES = ("text.scam_awareness", "text.benign_context")
+NOT_COUNTED = frozenset(
+    {"text.scam_awareness", "text.benign_context", "text.remote_tool", "phone.present", "phone.tel_link", "phone.placeholder"}
+)
+
+
+# Evidence shown to the user but not scored: any brand in a title ("Using Python on Windows")
+# is common on ordinary pages; impersonation is scored through brand.security_vendor instead.
+REPORT_ONLY = frozenset({"brand.in_title"})
 
 
 def feature_values(evidence: Iterable[Evidence]) -> dict[str, float]:
-    """Map evidence onto feature values: per signal the highest strength, plus family counts."""
+    """Map evidence onto feature values: per signal the highest strength, plus derived features."""
     values: dict[str, float] = {}
     for e in evidence:
+        if e.signal in REPORT_ONLY:
+            continue
         s = max(0.0, min(1.0, float(e.strength)))
         if s > values.get(e.signal, 0.0):
             values[e.signal] = s
-    for name, (prefixes, cap) in FAMILY_COUNTS.items():
-        n = sum(1 for sig in values if sig.startswith(prefixes) and not sig.startswith(COUNTER_PREFIXES))
+    for name, (prefix, floor, cap) in FAMILY_COUNTS.items():
+        n = sum(1 for sig, v in values.items() if sig.startswith(prefix) and v >= floor and sig not in NOT_COUNTED)
         if n:
             values[name] = min(1.0, n / cap)
+    # Scare text on a page that talks about scams is most likely quoted, not shown to a victim.
+    quoted = values.get("text.scam_awareness", 0.0) * values.get("count.scare_families", 0.0)
+    if quoted:
+        values["interaction.quoted_scare"] = quoted
     return values
 
 
@@ -64,9 +79,24 @@ class Model:
     scam_threshold: float = 0.5
     suspicious_threshold: float = 0.2
     meta: dict[str, Any] = field(default_factory=dict)
+    priors: dict[str, float] = field(default_factory=dict)  # expert coefficients, see data/priors.toml
+
+    def coefficients(self) -> dict[str, float]:
+        """Learned coefficients, plus expert priors for features the training data never showed."""
+        coef = dict(self.priors)
+        coef.update(zip(self.features, self.coef, strict=True))
+        return coef
 
     def decision(self, values: dict[str, float]) -> float:
-        return self.intercept + sum(c * values.get(f, 0.0) for f, c in zip(self.features, self.coef, strict=True))
+        coef = self._coef_cache
+        return self.intercept + sum(c * values.get(f, 0.0) for f, c in coef.items())
+
+    @property
+    def _coef_cache(self) -> dict[str, float]:
+        cached = self.__dict__.get("_coef")
+        if cached is None:
+            cached = self.__dict__["_coef"] = self.coefficients()
+        return cached
 
     def probability(self, values: dict[str, float]) -> float:
         return _sigmoid(self.decision(values))
@@ -74,7 +104,7 @@ class Model:
     def score(self, evidence: Sequence[Evidence]) -> tuple[float, list[Evidence]]:
         """Return (probability of scam, evidence with weights), strongest contributions first."""
         values = feature_values(evidence)
-        coef = dict(zip(self.features, self.coef, strict=True))
+        coef = self._coef_cache
         per_signal: dict[str, int] = {}
         for e in evidence:
             per_signal[e.signal] = per_signal.get(e.signal, 0) + 1
@@ -100,6 +130,7 @@ class Model:
             "intercept": round(self.intercept, 6),
             "scam_threshold": self.scam_threshold,
             "suspicious_threshold": self.suspicious_threshold,
+            "priors": self.priors,
             "meta": self.meta,
         }
 
@@ -112,6 +143,7 @@ class Model:
             scam_threshold=float(d.get("scam_threshold", 0.5)),
             suspicious_threshold=float(d.get("suspicious_threshold", 0.2)),
             meta=dict(d.get("meta", {})),
+            priors={k: float(v) for k, v in d.get("priors", {}).items()},
         )
 
     def save(self, path: Path) -> None:
@@ -135,4 +167,11 @@ def load_model(path: str | None = None) -> Model:
 def fallback_model() -> Model:
     """An untrained prior (used only before the first ``scamscope train``): every scare signal counts."""
     feats = ["count.scare_families", "count.lockin_families", "count.phone_flags", "text.scam_awareness"]
-    return Model(features=feats, coef=[4.0, 2.0, 2.0, -4.0], intercept=-3.0, meta={"trained": False})
+    return Model(features=feats, coef=[4.0, 2.0, 2.0, -4.0], intercept=-3.0, meta={"trained": False}, priors=expert_priors())
+
+
+def expert_priors() -> dict[str, float]:
+    """Coefficients for features the corpus cannot teach (``scamscope/data/priors.toml``)."""
+    from scamscope.data import load
+
+    return {name: float(entry["coef"]) for name, entry in load("priors")["features"].items()}

