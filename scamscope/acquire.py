@@ -51,6 +51,7 @@ _MAGIC: list[tuple[bytes, str]] = [
     (b"\x00\x00\x01\x00", "a Windows icon"),
 ]
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b)
 IMAGE_KINDS = {"a PNG image", "a JPEG image", "a GIF image", "a WebP image", "a BMP image"}
 
 
@@ -75,7 +76,7 @@ def sniff_binary(head: bytes) -> str | None:
     nul = sample.count(0)
     if nul > len(sample) // 100 + 1:
         return "a binary file"
-    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     if controls > len(sample) // 20 + 2:
         return "a binary file"
     return None
@@ -274,13 +275,18 @@ def code_markup_text(code: str) -> str:
     return "\n".join(htmllib.unescape(p) for p in parts if _LETTER.search(p))
 
 
+_LINE_EDGES = re.compile(r" *(?:\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]) *")
+
+
 def _norm_text(s: str) -> str:
+    """Collapse runs of spaces, trim every line, drop blank lines."""
     s = _SPACE.sub(" ", s)
-    s = "\n".join(line.strip() for line in s.splitlines())
+    s = _LINE_EDGES.sub("\n", s)
     return _BLANKS.sub("\n", s).strip()
 
 
 _VISIBLE_ATTRS = ("alt", "placeholder", "aria-label", "value", "title")
+
 
 
 MAX_DEPTH = 2000  # Lexbor's tree builder is quadratic in nesting depth; deeper pages are read flat

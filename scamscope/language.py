@@ -27,31 +27,36 @@ _STOP = {
     "pt": "os não seu sua uma um do da são você está".split(),
     "pl": "nie jest się na w z że jak twój proszę komputer".split(),
 }
-_STOP_SETS = {lang: set(words) for lang, words in _STOP.items()}
+_LANGS_OF: dict[str, tuple[str, ...]] = {}
+for _lang, _words in _STOP.items():
+    for _w in set(_words):
+        _LANGS_OF[_w] = (*_LANGS_OF.get(_w, ()), _lang)
 
 
-def detect_language(text: str, *, sample: int = 20_000) -> str:
+def detect_language(text: str, *, sample: int = 6_000) -> str:
     """Return an ISO 639-1 code ("ja", "en", "de", ...) or "und" when there is too little text."""
     t = text[:sample]
-    kana = len(_KANA.findall(t))
-    han = len(_HAN.findall(t))
+    if t.isascii():
+        kana = han = 0
+    else:
+        kana = len(_KANA.findall(t))
+        han = len(_HAN.findall(t))
     latin = len(_LATIN.findall(t))
     if (kana >= 5 or (kana >= 1 and kana + han >= 10)) and ((kana + han) * 10 >= latin or kana >= 40):
         return "ja"
     if han >= 20:
         return "zh"
-    if len(_HANGUL.findall(t)) >= 20:
+    if kana + han == 0 and not t.isascii() and len(_HANGUL.findall(t)) >= 20:
         return "ko"
     words = [w.lower() for w in _WORD.findall(t)]
-    if len(_CYRILLIC.findall(t)) > max(20, len(words)):
+    if not t.isascii() and len(_CYRILLIC.findall(t)) > max(20, len(words)):
         return "ru" if "ы" in t else "bg"
     if len(words) < 3:
         return "und"
     counts: Counter[str] = Counter()
     for w in words:
-        for lang, stop in _STOP_SETS.items():
-            if w in stop:
-                counts[lang] += 1
+        for lang in _LANGS_OF.get(w, ()):
+            counts[lang] += 1
     if not counts:
         return "und"
     lang, n = counts.most_common(1)[0]
