@@ -60,6 +60,27 @@ def feature_values(evidence: Iterable[Evidence]) -> dict[str, float]:
     return values
 
 
+# Sign constraints used in training (domain knowledge, and what makes weights readable):
+# counter-evidence can only lower the score, ambiguous evidence may go either way, and every
+# other signal is an indicator that can only raise it. Without this, correlated indicators
+# (a 0101 number always comes with other phone flags) can get small negative weights.
+COUNTER_EVIDENCE = frozenset({"text.scam_awareness", "text.benign_context", "interaction.quoted_scare"})
+EITHER_WAY = frozenset(
+    {
+        "phone.present", "phone.tel_link", "phone.placeholder", "text.remote_tool", "form.personal",
+        "brand.declared_origin_mismatch", "brand.declared_origin_platform",
+    }
+)
+
+
+def sign_bounds(feature: str) -> tuple[float | None, float | None]:
+    if feature in COUNTER_EVIDENCE:
+        return (None, 0.0)
+    if feature in EITHER_WAY:
+        return (None, None)
+    return (0.0, None)
+
+
 def vectorize(values: dict[str, float], features: Sequence[str]) -> list[float]:
     return [values.get(f, 0.0) for f in features]
 
@@ -102,16 +123,36 @@ class Model:
         return _sigmoid(self.decision(values))
 
     def score(self, evidence: Sequence[Evidence]) -> tuple[float, list[Evidence]]:
-        """Return (probability of scam, evidence with weights), strongest contributions first."""
+        """Return (probability of scam, evidence with weights), strongest contributions first.
+
+        An item's weight is its share of the log-odds: its own feature's contribution split
+        among the items of that signal, plus its share of each derived feature it counts towards
+        (family counts, the quoted-scare interaction). The weights add up to the decision value
+        minus the intercept.
+        """
         values = feature_values(evidence)
         coef = self._coef_cache
-        per_signal: dict[str, int] = {}
+        clipped = {id(e): max(0.0, min(1.0, float(e.strength))) for e in evidence}
+        # contributors per feature: the items whose signal gives the feature its value
+        members: dict[str, list[Evidence]] = {}
         for e in evidence:
-            per_signal[e.signal] = per_signal.get(e.signal, 0) + 1
-        weighted = [
-            replace(e, weight=coef.get(e.signal, 0.0) * max(0.0, min(1.0, e.strength)) / per_signal[e.signal])
-            for e in evidence
-        ]
+            if e.signal in REPORT_ONLY:
+                continue
+            if clipped[id(e)] == values.get(e.signal):
+                members.setdefault(e.signal, []).append(e)
+            for name, (prefix, floor, _cap) in FAMILY_COUNTS.items():
+                if e.signal.startswith(prefix) and e.signal not in NOT_COUNTED and clipped[id(e)] >= floor:
+                    members.setdefault(name, []).append(e)
+            if e.signal in ("text.scam_awareness",) and "interaction.quoted_scare" in values:
+                members.setdefault("interaction.quoted_scare", []).append(e)
+        share: dict[int, float] = {}
+        for feature, items in members.items():
+            total = coef.get(feature, 0.0) * values.get(feature, 0.0)
+            # within a family count, one item per signal counts
+            distinct = {i.signal: i for i in items}.values() if feature.startswith("count.") else items
+            for i in distinct:
+                share[id(i)] = share.get(id(i), 0.0) + total / len(distinct)
+        weighted = [replace(e, weight=share.get(id(e), 0.0)) for e in evidence]
         weighted.sort(key=lambda e: -abs(e.weight))
         return self.probability(values), weighted
 

@@ -8,13 +8,12 @@ together (``family`` column), so near-duplicate pages never sit on both sides of
 from __future__ import annotations
 
 import hashlib
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from scamscope.corpus import Sample
-from scamscope.score import Model, expert_priors, feature_values
+from scamscope.score import Model, expert_priors, feature_values, sign_bounds
 from scamscope.types import ScanResult
 
 C_DEFAULT = 10.0
@@ -54,19 +53,35 @@ def feature_names(rows: Sequence[dict[str, float]]) -> list[str]:
 
 
 def fit(rows: Sequence[dict[str, float]], labels: Sequence[int], *, C: float = C_DEFAULT, features: list[str] | None = None) -> Model:
+    """L2-regularised logistic regression with sign constraints (:func:`scamscope.score.sign_bounds`).
+
+    Minimises ``sum(log-loss) + ||w||² / (2C)`` (scikit-learn's objective) with L-BFGS-B, so that
+    bounds can be placed on each coefficient; the intercept is free and not penalised.
+    """
     import numpy as np
-    from sklearn.linear_model import LogisticRegression
+    from scipy.optimize import minimize
+    from scipy.special import expit
 
     feats = features or feature_names(rows)
-    X = np.array([[r.get(f, 0.0) for f in feats] for r in rows], dtype=float)
-    y = np.array(labels, dtype=int)
-    clf = LogisticRegression(C=C, max_iter=10000, solver="lbfgs")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        clf.fit(X, y)
+    X = np.array([[r.get(f, 0.0) for f in feats] for r in rows], dtype=float).reshape(len(rows), len(feats))
+    y = np.array(labels, dtype=float)
+    d = len(feats)
+
+    def objective(w: np.ndarray) -> tuple[float, np.ndarray]:
+        z = X @ w[:d] + w[d]
+        loss = float(np.logaddexp(0.0, z).sum() - y @ z + (w[:d] @ w[:d]) / (2 * C))
+        err = expit(z) - y
+        grad = np.empty(d + 1)
+        grad[:d] = X.T @ err + w[:d] / C
+        grad[d] = err.sum()
+        return loss, grad
+
+    bounds = [sign_bounds(f) for f in feats] + [(None, None)]
+    res = minimize(objective, np.zeros(d + 1), jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 5000})
+    w = res.x
     priors = {f: c for f, c in expert_priors().items() if f not in feats}
     return Model(
-        features=feats, coef=[float(c) for c in clf.coef_[0]], intercept=float(clf.intercept_[0]), priors=priors,
+        features=feats, coef=[float(c) for c in w[:d]], intercept=float(w[d]), priors=priors,
         scam_threshold=SCAM_THRESHOLD, suspicious_threshold=SUSPICIOUS_THRESHOLD,
     )
 

@@ -112,7 +112,7 @@ class Observations:
     phones: list[Phone] = field(default_factory=list)
     brands: list[BrandClaim] = field(default_factory=list)
 
-    def extend(self, other: "Observations") -> None:
+    def extend(self, other: Observations) -> None:
         self.evidence.extend(other.evidence)
         self.phones.extend(other.phones)
         self.brands.extend(other.brands)

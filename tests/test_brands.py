@@ -5,12 +5,12 @@ from __future__ import annotations
 import socket
 
 import pytest
-from tests.conftest import corpus_file
 
 from scamscope.acquire import build_page, page_from_file
 from scamscope.data import load
 from scamscope.signals import brands, forms
 from scamscope.types import Page
+from tests.conftest import corpus_file
 
 
 def text_page(text: str, title: str = "", strings: str = "", url: str | None = None, links=None) -> Page:

@@ -7,7 +7,6 @@ import statistics
 import time
 
 import pytest
-from tests.conftest import corpus_file, corpus_rows
 
 from scamscope.acquire import build_page, page_from_file
 from scamscope.data import load
@@ -25,6 +24,7 @@ from scamscope.phones import (
 )
 from scamscope.signals import phones as signal
 from scamscope.types import Phone
+from tests.conftest import corpus_file, corpus_rows
 
 SIGNALS = {
     "phone.present",

@@ -7,13 +7,13 @@ import statistics
 import time
 
 import pytest
-from tests.conftest import CORPUS, corpus_file, corpus_rows
 
 from scamscope.acquire import build_page, page_from_file
 from scamscope.data import load
 from scamscope.signals import scare_text
 from scamscope.signals.scare_text import normalise
 from scamscope.types import Page
+from tests.conftest import CORPUS, corpus_file, corpus_rows
 
 
 def text_page(text: str, title: str = "", strings: str = "") -> Page:
