@@ -194,10 +194,15 @@ _TAG = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|div|script|meta|title|
 _JS_HINT = re.compile(
     r"\b(?:function\s*\w*\s*\(|var\s+\w+\s*=|let\s+\w+\s*=|const\s+\w+\s*=|document\.|window\.|=>|addEventListener|import\s+\w+\s+from|export\s+default)"
 )
+# A string literal runs to its closing quote or, when unterminated, to the end of its line (of
+# the input for templates): every match consumes what it read and quantifiers are possessive,
+# so hostile input ('\\'\\'\\'... on one line) is read in linear time.
 _JS_STRING = re.compile(
-    r"""'((?:[^'\\\n]|\\.){2,2000})'|"((?:[^"\\\n]|\\.){2,2000})"|`((?:[^`\\]|\\.){2,4000})`""",
-    re.S,
+    r"""'((?:[^'\\\n]|\\.)*+)(?:'|$)|"((?:[^"\\\n]|\\.)*+)(?:"|$)|`((?:[^`\\]|\\.)*+)(?:`|\Z)""",
+    re.M | re.S,
 )
+_MAX_LITERAL = 4000
+
 _ESCAPE = re.compile(r"\\u\{([0-9a-fA-F]{1,6})\}|\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})|\\(.)", re.S)
 _INNER_TAG = re.compile(r"<[^<>]{0,500}>")
 _LETTER = re.compile(r"[A-Za-z\u3040-\u30ff\u3400-\u9fff\uff10-\uff19]")
@@ -229,6 +234,9 @@ def script_strings(code: str, limit: int = MAX_STRINGS_CHARS) -> str:
     size = 0
     for m in _JS_STRING.finditer(code):
         s = m.group(1) or m.group(2) or m.group(3) or ""
+        whole = m.group(0)
+        if len(whole) < 2 or whole[-1] != whole[0] or len(s) > _MAX_LITERAL:
+            continue  # unterminated, empty or too long to be text
         if "\\" in s:
             s = _unescape_js(s)
         if "<" in s:

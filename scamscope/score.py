@@ -31,7 +31,10 @@ FAMILY_COUNTS: dict[str, tuple[str, float, int]] = {
     "count.phone_flags": ("phone.", 0.5, 3),
 }
 NOT_COUNTED = frozenset(
-    {"text.scam_awareness", "text.benign_context", "text.remote_tool", "phone.present", "phone.tel_link", "phone.placeholder"}
+    {
+        "text.scam_awareness", "text.benign_context", "text.remote_tool",
+        "phone.present", "phone.tel_link", "phone.placeholder", "phone.call_prompt",
+    }
 )
 
 
@@ -74,11 +77,15 @@ EITHER_WAY = frozenset(
 
 
 def sign_bounds(feature: str) -> tuple[float | None, float | None]:
+    """(lower, upper) bound of a feature's coefficient in training."""
+    from scamscope.data import load
+
+    upper = load("priors").get("bounds", {}).get(feature, {}).get("max")
     if feature in COUNTER_EVIDENCE:
         return (None, 0.0)
     if feature in EITHER_WAY:
-        return (None, None)
-    return (0.0, None)
+        return (None, upper)
+    return (0.0, upper)
 
 
 def vectorize(values: dict[str, float], features: Sequence[str]) -> list[float]:

@@ -17,7 +17,7 @@ from scamscope.score import Model, expert_priors, feature_values, sign_bounds
 from scamscope.types import ScanResult
 
 C_DEFAULT = 10.0
-SCAM_THRESHOLD = 0.45  # chosen by grouped cross-validation on the development corpus (docs/benchmarks.md)
+SCAM_THRESHOLD = 0.4  # chosen by grouped cross-validation on the development corpus (docs/benchmarks.md)
 SUSPICIOUS_THRESHOLD = 0.2
 
 

@@ -43,6 +43,8 @@ FAMILY_CASES = [
     ("text.fake_error_code", "en", "Error # 268D3 - system halted"),
     ("text.access_blocked", "ja", "この PC へのアクセスはブロックされました"),
     ("text.access_blocked", "en", "Access to this PC has been blocked for security reasons."),
+    ("text.protection_off", "ja", "お使いのパソコンは保護されていません。ファイアウォールが無効です。"),
+    ("text.protection_off", "en", "Windows did not find antivirus software on this computer. Your PC is unprotected."),
     ("text.data_theft_claim", "ja", "以下の情報が盗まれました: 銀行のログイン、写真と書類"),
     ("text.data_theft_claim", "en", "The following data has been compromised: bank passwords, Facebook logins."),
     ("text.fake_scan", "ja", "クイックスキャン 実行中... 脅威が検出されました"),
@@ -95,6 +97,7 @@ def test_every_family_has_a_case_in_both_languages() -> None:
     [
         ("text.infection_claim", "Ihr PC ist infiziert und wurde gesperrt."),
         ("text.access_blocked", "L'accès à ce PC a été bloqué pour des raisons de sécurité."),
+        ("text.protection_off", "Ihr Computer ist ungeschützt."),
         ("text.do_not_close", "Non chiudere questa finestra."),
         ("text.call_now", "Zadzwoń do pomocy Windows: 022 153 14 76"),
         ("text.fake_scan", "Escaneo rápido - amenazas identificadas"),

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import html as htmllib
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -233,8 +234,14 @@ def _mentions(cased: str, low: str) -> dict[int, int]:
                 out[i] = out.get(i, 0) + 1
                 spans.append((m.start(), m.end()))
     same_len = len(low) == len(cased)
+    spans.sort()
+    starts = [a for a, _ in spans]
+    reach: list[int] = []  # reach[k]: furthest end among spans[0..k] (spans may overlap)
+    for _, b in spans:
+        reach.append(max(b, reach[-1]) if reach else b)
     for m in _CASED_RX.finditer(cased):
-        if same_len and any(a <= m.start() < b for a, b in spans):
+        k = bisect_right(starts, m.start()) - 1
+        if same_len and k >= 0 and reach[k] > m.start():
             continue  # "Windows" inside "Windows Defender": the product is the claim
         if not edge_ok(low, m.start()):
             continue

@@ -1078,7 +1078,9 @@ def _audio_tags(ctx: Ctx) -> list[Hit]:
         elif flags["autoplay"]:
             s, what = (0.65 if not is_video else 0.4), "starts by itself"
         else:
-            s, what = 0.5, "loops"
+            # a loop alone is background music (games, players); what starts it page-wide is
+            # scored by _audio_script ("first click anywhere", timers)
+            s, what = 0.35, "loops"
         name = _sound_name(html[m.start() : m.end() + 400])
         if name and _ALARM_WORDS.search(name):
             s += 0.1
