@@ -82,7 +82,7 @@ def sign_bounds(feature: str) -> tuple[float | None, float | None]:
 
     upper = load("priors").get("bounds", {}).get(feature, {}).get("max")
     if feature in COUNTER_EVIDENCE:
-        return (None, 0.0)
+        return (None, min(0.0, upper) if upper is not None else 0.0)
     if feature in EITHER_WAY:
         return (None, upper)
     return (0.0, upper)

@@ -287,7 +287,8 @@ def test_seeds_are_awareness_pages(seeds) -> None:
     for path in sorted(seeds.iterdir()):
         ev = signals(page_from_file(path))
         assert "text.scam_awareness" in ev, path.name
-        assert ev["text.scam_awareness"].strength == 1.0, path.name
+        # the awareness family grows on a log curve up to 10 distinct terms: both seeds name 7+
+        assert ev["text.scam_awareness"].strength >= 0.85, path.name
 
 
 def test_seed_scare_phrases_are_covered(seeds) -> None:

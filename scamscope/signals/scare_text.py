@@ -29,6 +29,7 @@ former all the time and kits almost never do.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -202,6 +203,13 @@ class Family:
     signal: str
     counter: bool = False
     visible_only: bool = False
+    full_at: int = PER_STRENGTH  # distinct phrases for full strength
+    log_curve: bool = False  # strength log(1+n)/log(1+full_at): early phrases count most
+
+    def strength(self, n: int) -> float:
+        if self.log_curve:
+            return min(1.0, math.log1p(n) / math.log1p(self.full_at))
+        return min(1.0, n / self.full_at)
 
 
 @dataclass(frozen=True)
@@ -270,6 +278,8 @@ def _build() -> Matcher:
             signal=spec["signal"],
             counter=bool(spec.get("counter", False)),
             visible_only=bool(spec.get("visible_only", False)),
+            full_at=max(1, int(spec.get("full_at", PER_STRENGTH))),
+            log_curve=spec.get("curve") == "log",
         )
         if key == "fake_software":
             for item in load("fake_software")["software"]:
@@ -513,7 +523,7 @@ def scan(page: Page) -> list[Evidence]:
                 signal=fam.signal,
                 detail=detail,
                 excerpt=excerpt,
-                strength=round(min(1.0, n / PER_STRENGTH), 3),
+                strength=round(fam.strength(n), 3),
                 source=source,
             )
         )
