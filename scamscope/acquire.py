@@ -355,9 +355,9 @@ def _parse_html(page: Page) -> None:
         src = node.attributes.get("src")
         if src:
             page.links.append(src)
-        body = node.text(deep=True)
-        if body:
-            code_parts.append(body)
+        code = node.text(deep=True)
+        if code:
+            code_parts.append(code)
     for node in tree.css("style"):
         code_parts.append(node.text(deep=True) or "")
 
@@ -377,7 +377,7 @@ def _parse_html(page: Page) -> None:
             ):
                 page.links.append(value)
             if lname in _VISIBLE_ATTRS and node.tag in ("img", "input", "button", "a", "area", "textarea"):
-                if lname != "value" or attrs.get("type", "").lower() in ("button", "submit", "reset", ""):
+                if lname != "value" or (attrs.get("type") or "").lower() in ("button", "submit", "reset", ""):
                     attr_texts.append(value)
 
     for form in tree.css("form"):

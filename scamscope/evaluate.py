@@ -39,8 +39,8 @@ def metrics(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     groups: dict[str, list[Outcome]] = {}
     for o in outcomes:
         groups.setdefault(language_group(o.language), []).append(o)
-    scored = [o for o in outcomes if o.score is not None]
-    brier = sum((o.score - (1.0 if o.label == "scam" else 0.0)) ** 2 for o in scored) / len(scored) if scored else None
+    scored = [(o.score, 1.0 if o.label == "scam" else 0.0) for o in outcomes if o.score is not None]
+    brier = sum((p - truth) ** 2 for p, truth in scored) / len(scored) if scored else None
     return {
         "overall": _rates(outcomes, ("scam",)),
         "per_language": {g: _rates(items, ("scam",)) for g, items in sorted(groups.items())},

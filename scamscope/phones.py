@@ -264,7 +264,7 @@ def _parse(number: str, region: str) -> _Parsed:
     return _Parsed(
         e164=pn.format_number(n, pn.PhoneNumberFormat.E164),
         region=pn.region_code_for_number(n),
-        country_code=n.country_code,
+        country_code=n.country_code or 0,
         national=national,
         type=_TYPE_NAMES.get(pn.number_type(n), "unknown") if valid else "unknown",
         valid=valid,

@@ -160,3 +160,9 @@ def test_hostile_script_strings_are_linear() -> None:
     build_page("<script>" + "'a\\'" * 400_000 + "</script>")
     build_page("<script>var a='" + "A" * 1_900_000 + "';</script>")
     assert time.perf_counter() - t < 5
+
+
+def test_valueless_attributes() -> None:
+    page = build_page('<html><body><input type value="Call now"><button aria-label>x</button><a href>y</a></body></html>')
+    assert "Call now" in page.text
+    assert not page.notes
