@@ -23,25 +23,30 @@ def corpus_rows() -> list[dict[str, str]]:
         return list(csv.DictReader(fh, delimiter="\t"))
 
 
+def require_shared(path: Path) -> Path:
+    """Return ``path`` from ../shared. Skip only when ../shared itself is absent (a user's fresh
+    clone); when it is there, a missing file is a failure, never a silent skip."""
+    if not path.exists():
+        if not SHARED.is_dir():
+            pytest.skip(NO_SHARED)
+        raise FileNotFoundError(f"{path} is missing from ../shared")
+    return path
+
+
 @pytest.fixture
 def corpus() -> Path:
-    if not (CORPUS / "MANIFEST.tsv").exists():
-        pytest.skip(NO_SHARED)
-    return CORPUS
+    return require_shared(CORPUS / "MANIFEST.tsv").parent
 
 
 @pytest.fixture
 def seeds() -> Path:
-    if not SEEDS.is_dir():
-        pytest.skip(NO_SHARED)
-    return SEEDS
+    return require_shared(SEEDS)
 
 
 def corpus_file(name: str) -> Path:
-    """Path of a corpus sample by file name (label folder looked up); skips without ../shared."""
+    """Path of a corpus sample by file name (its label folder looked up)."""
     for label in ("scam", "benign"):
         p = CORPUS / label / name
         if p.exists():
             return p
-    pytest.skip(NO_SHARED if not CORPUS.exists() else f"{name} not in corpus")
-    raise AssertionError  # unreachable
+    return require_shared(CORPUS / "scam" / name)

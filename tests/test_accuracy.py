@@ -15,14 +15,12 @@ from scamscope.evaluate import Outcome, metrics
 from scamscope.scan import scan_path
 from scamscope.score import load_model
 from scamscope.train import Extracted, cross_validate, extract
-from tests.conftest import CORPUS, NO_SHARED
+from tests.conftest import CORPUS, require_shared
 
 
 @pytest.fixture(scope="module")
 def extracted() -> list[Extracted]:
-    if not (CORPUS / "MANIFEST.tsv").exists():
-        pytest.skip(NO_SHARED)
-    return extract(read_corpus(CORPUS))
+    return extract(read_corpus(require_shared(CORPUS / "MANIFEST.tsv").parent))
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from scamscope.acquire import build_page, page_from_file
 from scamscope.data import load
 from scamscope.signals import lockin
 from scamscope.types import Evidence, Page
-from tests.conftest import CORPUS, corpus_file
+from tests.conftest import CORPUS, corpus_file, require_shared
 
 STRONG = 0.8  # "this is lock-in"
 WEAK = 0.45  # at most this for benign look-alikes
@@ -738,9 +738,7 @@ def test_corpus_benign_games_stay_weak() -> None:
 
 
 def _corpus_pages(label: str) -> list[Page]:
-    folder = CORPUS / label
-    if not folder.is_dir():
-        pytest.skip("needs ../shared/corpus")
+    folder = require_shared(CORPUS / label)
     return [page_from_file(p) for p in sorted(folder.iterdir()) if p.is_file()]
 
 
