@@ -14,7 +14,7 @@ from collections.abc import Callable
 from scamscope.acquire import MAX_READ, AcquireError, build_page, page_from_bytes, page_from_file
 from scamscope.score import Model, load_model
 from scamscope.signals import all_signals
-from scamscope.types import Observations, Page, ScanResult
+from scamscope.types import BrandClaim, Observations, Page, Phone, ScanResult
 
 
 def observe(page: Page) -> tuple[Observations, list[str]]:
@@ -50,9 +50,9 @@ def scan_page(page: Page, *, model: Model | None = None, input_name: str | None 
     )
 
 
-def _unique_phones(obs: Observations) -> list:
+def _unique_phones(obs: Observations) -> list[Phone]:
     seen: set[tuple[str | None, str]] = set()
-    out = []
+    out: list[Phone] = []
     for p in obs.phones:
         key = (p.e164 or p.raw, p.where)
         if key not in seen:
@@ -61,9 +61,9 @@ def _unique_phones(obs: Observations) -> list:
     return out
 
 
-def _unique_brands(obs: Observations) -> list:
+def _unique_brands(obs: Observations) -> list[BrandClaim]:
     seen: set[tuple[str, str]] = set()
-    out = []
+    out: list[BrandClaim] = []
     for b in obs.brands:
         if (b.brand, b.where) not in seen:
             seen.add((b.brand, b.where))

@@ -15,7 +15,7 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -115,16 +115,12 @@ class Model:
         coef.update(zip(self.features, self.coef, strict=True))
         return coef
 
-    def decision(self, values: dict[str, float]) -> float:
-        coef = self._coef_cache
-        return self.intercept + sum(c * values.get(f, 0.0) for f, c in coef.items())
+    @cached_property
+    def _coef(self) -> dict[str, float]:
+        return self.coefficients()
 
-    @property
-    def _coef_cache(self) -> dict[str, float]:
-        cached = self.__dict__.get("_coef")
-        if cached is None:
-            cached = self.__dict__["_coef"] = self.coefficients()
-        return cached
+    def decision(self, values: dict[str, float]) -> float:
+        return self.intercept + sum(c * values.get(f, 0.0) for f, c in self._coef.items())
 
     def probability(self, values: dict[str, float]) -> float:
         return _sigmoid(self.decision(values))
@@ -138,7 +134,7 @@ class Model:
         minus the intercept.
         """
         values = feature_values(evidence)
-        coef = self._coef_cache
+        coef = self._coef
         clipped = {id(e): max(0.0, min(1.0, float(e.strength))) for e in evidence}
         # contributors per feature: the items whose signal gives the feature its value
         members: dict[str, list[Evidence]] = {}
