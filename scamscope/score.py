@@ -88,10 +88,6 @@ def sign_bounds(feature: str) -> tuple[float | None, float | None]:
     return (0.0, upper)
 
 
-def vectorize(values: dict[str, float], features: Sequence[str]) -> list[float]:
-    return [values.get(f, 0.0) for f in features]
-
-
 def _sigmoid(z: float) -> float:
     if z >= 0:
         return 1.0 / (1.0 + math.exp(-z))
