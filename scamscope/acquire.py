@@ -456,9 +456,10 @@ def page_from_bytes(data: bytes, *, source: str = "<bytes>", url: str | None = N
     if size == 0:
         raise AcquireError("empty input")
     what = sniff_binary(data[:16384])
+    if what in IMAGE_KINDS:
+        return page_from_image(data, what, source=source, url=url)
     if what:
-        hint = " (image scanning needs OCR, see `scamscope scan --help`)" if what in IMAGE_KINDS else ""
-        raise AcquireError(f"not a web page: the content is {what}{hint}")
+        raise AcquireError(f"not a web page or screenshot: the content is {what}")
     truncated = size > MAX_BYTES
     if truncated:
         data = data[:MAX_BYTES]
@@ -466,6 +467,22 @@ def page_from_bytes(data: bytes, *, source: str = "<bytes>", url: str | None = N
     if not text.strip():
         raise AcquireError("input holds only white space")
     return build_page(text, source=source, url=url, encoding=enc, truncated=truncated, byte_size=size)
+
+
+def page_from_image(data: bytes, what: str, *, source: str, url: str | None = None) -> Page:
+    """A screenshot or photo of a warning: its OCR text is the page's visible text."""
+    from scamscope.ocr import OcrError, ocr_image
+
+    try:
+        result = ocr_image(data)
+    except OcrError as exc:
+        raise AcquireError(f"{what}: {exc}") from None
+    page = build_page(result.text or " ", source=source, url=url, kind="image", byte_size=len(data))
+    page.ocr_text = result.text
+    page.notes.append(f"{what}: text recognised by {result.engine} ({result.languages})")
+    if not result.text.strip():
+        page.notes.append("no text was recognised in the image")
+    return page
 
 
 def read_input(path: str | os.PathLike[str]) -> bytes:

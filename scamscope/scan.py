@@ -47,6 +47,7 @@ def scan_page(page: Page, *, model: Model | None = None, input_name: str | None 
         kind=page.kind,
         truncated=page.truncated,
         notes=[*page.notes, *notes],
+        extra={} if page.ocr_text is None else {"ocr_text": page.ocr_text},
     )
 
 

@@ -97,6 +97,7 @@ class Page:
     byte_size: int = 0
     forms: list[dict[str, Any]] = field(default_factory=list)  # [{"action":..., "inputs":[name/type/placeholder...]}]
     notes: list[str] = field(default_factory=list)
+    ocr_text: str | None = None  # text recognised in an image input (or a live page's screenshot)
 
     @property
     def all_text(self) -> str:

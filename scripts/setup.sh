@@ -5,8 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the project needs (later features add a browser and OCR here).
-APT_PACKAGES=()
+# Debian packages the project needs: Tesseract OCR with Japanese and English data (screenshots),
+# Chromium (live capture; the tests render their screenshots with it) and a CJK font to draw
+# Japanese pages.
+APT_PACKAGES=(tesseract-ocr tesseract-ocr-jpn tesseract-ocr-eng chromium fonts-noto-cjk)
 # a Python >= 3.11 with venv: Debian's, or one already on the machine (pyenv, ...)
 if ! python3 -c 'import venv, ensurepip, sys; assert sys.version_info >= (3, 11)' 2>/dev/null; then
   APT_PACKAGES+=(python3 python3-venv python3-pip)

@@ -59,6 +59,7 @@ def test_invalid_bytes_never_fail() -> None:
     ],
 )
 def test_binary_content_is_refused_by_content(data: bytes, what: str) -> None:
+    """Recognised by content; images go to OCR, which refuses these broken ones, naming the kind."""
     with pytest.raises(AcquireError, match=what):
         page_from_bytes(data)
 

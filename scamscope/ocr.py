@@ -1,0 +1,76 @@
+"""OCR of screenshots with Tesseract (Debian's ``tesseract-ocr`` with ``jpn`` and ``eng`` data).
+
+A photo or screenshot of a fake warning is acquired as text: the recognised text is scored by the
+same signals as a page's visible text. Tesseract runs as a subprocess with a time limit; the image
+is passed on standard input and never written anywhere.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from functools import cache
+
+LANGUAGES = ("jpn", "eng")
+TIMEOUT_S = 60.0
+INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-jpn tesseract-ocr-eng"
+
+# Tesseract separates Japanese characters with spaces ("お 使い の コン ピュー ター"): join them.
+_CJK = r"[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]"
+_CJK_GAP = re.compile(rf"(?<={_CJK}) +(?={_CJK})")
+
+
+class OcrError(Exception):
+    """OCR could not run; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class OcrResult:
+    text: str
+    languages: str  # what Tesseract was asked for, e.g. "jpn+eng"
+    engine: str  # Tesseract's version line
+
+
+@cache
+def tesseract() -> tuple[str, str, frozenset[str]]:
+    """(executable, version line, installed languages); raises OcrError when Tesseract is missing."""
+    exe = shutil.which("tesseract")
+    if not exe:
+        raise OcrError(f"image input needs Tesseract OCR, which is not installed ({INSTALL_HINT})")
+    try:
+        version = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=20)
+        langs = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise OcrError(f"cannot run Tesseract: {exc}") from None
+    line = (version.stdout or version.stderr).splitlines()[0].strip() if (version.stdout or version.stderr) else "tesseract"
+    installed = frozenset(x.strip() for x in langs.stdout.splitlines()[1:] if x.strip())
+    return exe, line, installed
+
+
+def clean(text: str) -> str:
+    text = _CJK_GAP.sub("", text)
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def ocr_image(data: bytes, *, timeout: float = TIMEOUT_S) -> OcrResult:
+    """Recognise the text in an image (PNG, JPEG, WebP, GIF, BMP, TIFF)."""
+    exe, engine, installed = tesseract()
+    langs = [lang for lang in LANGUAGES if lang in installed]
+    if not langs:
+        raise OcrError(f"Tesseract has neither Japanese nor English data installed ({INSTALL_HINT})")
+    # adaptive (Sauvola) thresholding: the global default loses coloured text such as a blue,
+    # link-styled phone number, and other adaptive modes lose it again in lossy JPEG/WebP
+    cmd = [exe, "stdin", "stdout", "-l", "+".join(langs), "--psm", "3", "-c", "thresholding_method=2"]
+    try:
+        proc = subprocess.run(cmd, input=data, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise OcrError(f"OCR gave up after {timeout:.0f} s (image too large or too complex)") from None
+    except OSError as exc:
+        raise OcrError(f"cannot run Tesseract: {exc}") from None
+    if proc.returncode != 0:
+        err = next((x for x in proc.stderr.decode("utf-8", "replace").splitlines() if x.strip()), "unknown error")
+        raise OcrError(f"OCR failed: {err.strip()[:160]}")
+    return OcrResult(text=clean(proc.stdout.decode("utf-8", "replace")), languages="+".join(langs), engine=engine)
