@@ -35,8 +35,12 @@ stamp=.venv/.scamscope-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing Python packages into .venv" >&2
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-  .venv/bin/python -m pip install -q -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' >&2 || true
-  .venv/bin/python -c 'import scamscope, phonenumbers, selectolax, tldextract, sklearn' 
+  if ! .venv/bin/python -m pip install -q -e '.[dev]' > .venv/pip-install.log 2>&1; then
+    tail -n 40 .venv/pip-install.log >&2
+    echo "setup: pip install failed (full log: .venv/pip-install.log)" >&2
+    exit 1
+  fi
+  .venv/bin/python -c 'import scamscope, phonenumbers, selectolax, tldextract, sklearn, scipy' 
   touch "$stamp"
 fi
 echo "setup: ready (.venv/bin/scamscope)" >&2
