@@ -44,15 +44,27 @@ def scan(
     json_out: Annotated[bool, typer.Option("--json", help="One JSON object per input (JSON Lines), in input order.")] = False,
     url: Annotated[str | None, typer.Option("--url", help="Where a saved page came from (for brand-vs-domain checks).")] = None,
     model: Annotated[Path | None, typer.Option("--model", help="Use this model file instead of the shipped one.")] = None,
+    profile: Annotated[str, typer.Option("--profile", help="Live capture: browser profile (windows-ja, windows-en).")] = "windows-ja",
+    referrer: Annotated[str | None, typer.Option("--referrer", help="Live capture: Referer sent with the first request.")] = None,
+    budget: Annotated[float, typer.Option("--budget", help="Live capture: seconds a page may take before the browser is killed.")] = 15.0,
+    allow_private: Annotated[bool, typer.Option("--allow-private", help="Live capture: allow loopback/private addresses (local testing).")] = False,
 ) -> None:
-    """Scan pages and print a verdict, a score and the evidence.
+    """Scan pages, screenshots and URLs; print a verdict, a score and the evidence.
+
+    Files (HTML, JS, text; PNG/JPEG/WebP screenshots through OCR) are scanned statically; http(s)
+    URLs are opened in headless Chromium and what the page shows and does is scanned.
 
     Exit status: 0 nothing found, 1 at least one scam or suspicious page, 2 an input could not be read.
     """
+    from scamscope.live.profiles import PROFILES
     from scamscope.report.jsonl import write_result
     from scamscope.report.terminal import render_result
-    from scamscope.scan import scan_path
+    from scamscope.scan import is_url, scan_path, scan_url
     from scamscope.score import load_model
+
+    if profile not in PROFILES:
+        _console(True).print(f"[red]error:[/] unknown profile {profile!r} (choose from {', '.join(PROFILES)})")
+        raise typer.Exit(EXIT_ERROR)
 
     chosen = None
     if model is not None:
@@ -64,8 +76,16 @@ def scan(
 
     console = _console()
     found = errors = 0
+    capturer = None
     for name in inputs:
-        result = scan_path(name, url=url, model=chosen)
+        if is_url(name):
+            from scamscope.live.capture import CaptureOptions, LiveCapturer
+
+            capturer = capturer or LiveCapturer()
+            opts = CaptureOptions(profile=profile, referrer=referrer, budget_s=budget, allow_private=allow_private)
+            result = scan_url(name, capturer, opts, model=chosen)
+        else:
+            result = scan_path(name, url=url, model=chosen)
         if result.error:
             errors += 1
         elif result.verdict in ("scam", "suspicious"):
@@ -74,6 +94,8 @@ def scan(
             write_result(sys.stdout, result)
         else:
             render_result(console, result)
+    if capturer is not None:
+        capturer.close()
     raise typer.Exit(EXIT_ERROR if errors else (EXIT_FOUND if found else EXIT_CLEAN))
 
 

@@ -10,11 +10,15 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from scamscope.acquire import MAX_READ, AcquireError, build_page, page_from_bytes, page_from_file
 from scamscope.score import Model, load_model
 from scamscope.signals import all_signals
 from scamscope.types import BrandClaim, Observations, Page, Phone, ScanResult
+
+if TYPE_CHECKING:
+    from scamscope.live.capture import CaptureOptions, LiveCapturer
 
 
 def observe(page: Page) -> tuple[Observations, list[str]]:
@@ -47,7 +51,10 @@ def scan_page(page: Page, *, model: Model | None = None, input_name: str | None 
         kind=page.kind,
         truncated=page.truncated,
         notes=[*page.notes, *notes],
-        extra={} if page.ocr_text is None else {"ocr_text": page.ocr_text},
+        extra={
+            **({} if page.ocr_text is None else {"ocr_text": page.ocr_text}),
+            **({} if page.live is None else {"live": page.live}),
+        },
     )
 
 
@@ -114,3 +121,26 @@ def scan_path(path: str | os.PathLike[str], url: str | None = None, *, model: Mo
             return error_result("-", f"cannot read standard input: {exc}", url)
         return scan_bytes(data, url, input_name="-", model=model)
     return _guarded(name, url, lambda: page_from_file(path, url=url), model)
+
+
+def is_url(text: str) -> bool:
+    return text.lower().startswith(("http://", "https://"))
+
+
+def scan_url(url: str, capturer: LiveCapturer, options: CaptureOptions | None = None, *, model: Model | None = None) -> ScanResult:
+    """Open ``url`` in headless Chromium (see :mod:`scamscope.live.capture`) and scan what it showed and did."""
+    from scamscope.live.capture import CaptureOptions
+    from scamscope.live.page import live_summary, page_from_capture
+    from scamscope.netguard import RefusedURL, check_url
+
+    opts = options or CaptureOptions()
+    try:
+        check_url(url, allow_private=opts.allow_private)
+    except RefusedURL as exc:
+        return error_result(url, f"refused: {exc}", url)
+    capture = capturer.capture(url, opts)
+    if not (capture.html or capture.text or capture.screenshots or capture.dialogs or capture.events):
+        result = error_result(url, capture.errors[0] if capture.errors else "nothing could be captured", url)
+        result.extra["live"] = live_summary(capture)
+        return result
+    return _guarded(url, url, lambda: page_from_capture(capture), model)

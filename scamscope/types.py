@@ -98,6 +98,8 @@ class Page:
     forms: list[dict[str, Any]] = field(default_factory=list)  # [{"action":..., "inputs":[name/type/placeholder...]}]
     notes: list[str] = field(default_factory=list)
     ocr_text: str | None = None  # text recognised in an image input (or a live page's screenshot)
+    behaviour: list[dict[str, Any]] = field(default_factory=list)  # live capture: instrumentation events
+    live: dict[str, Any] | None = None  # live capture: redirects, dialogs, downloads, timing (reported as is)
 
     @property
     def all_text(self) -> str:

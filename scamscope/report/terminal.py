@@ -40,6 +40,15 @@ def render_result(console: Console, r: ScanResult) -> None:
     console.print(head)
     for note in r.notes:
         console.print(Text(f"  note: {note}", style="yellow"))
+    live = r.extra.get("live")
+    if live:
+        hops = " -> ".join(h["url"] for h in live.get("redirects", [])) or "-"
+        console.print(f"  live: {live.get('seconds', 0):.1f} s, final URL {live.get('final_url') or '-'}; redirects: {_clip(hops, 200)}")
+        facts = [f"{len(live[k])} {k.replace('_', ' ')}" for k in ("dialogs", "popups", "downloads", "blocked_requests") if live.get(k)]
+        if live.get("timed_out"):
+            facts.append("page overran its budget (browser killed)")
+        if facts:
+            console.print("  live: " + ", ".join(facts))
     if r.evidence:
         t = Table(title="Evidence", title_justify="left")
         t.add_column("signal")

@@ -1,0 +1,1 @@
+"""Live capture of URLs in real headless Chromium."""

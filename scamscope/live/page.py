@@ -1,0 +1,68 @@
+"""Turn a live :class:`~scamscope.live.capture.Capture` into a :class:`~scamscope.types.Page`.
+
+The rendered DOM is parsed like a saved page (so the static signals see script-drawn text and
+code); the visible text is what the browser rendered, plus the OCR of the screenshot (text drawn
+in images); the behaviour events become evidence through :mod:`scamscope.signals.behaviour`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scamscope.acquire import build_page
+from scamscope.live.capture import Capture
+from scamscope.types import Page
+
+
+def _ocr(capture: Capture) -> tuple[str | None, str | None]:
+    shot = capture.screenshots.get("after") or capture.screenshots.get("before")
+    if not shot:
+        return None, None
+    from scamscope.ocr import OcrError, ocr_image
+
+    try:
+        return ocr_image(shot).text, None
+    except OcrError as exc:
+        return None, f"screenshot OCR: {exc}"
+
+
+def live_summary(capture: Capture) -> dict[str, Any]:
+    """What the page did, for the report (JSON-friendly, bounded)."""
+    return {
+        "final_url": capture.final_url,
+        "redirects": capture.redirects,
+        "navigations": capture.navigations,
+        "dialogs": capture.dialogs[:50],
+        "popups": capture.popups[:50],
+        "downloads": capture.downloads[:20],
+        "blocked_requests": capture.blocked[:50],
+        "console": capture.console[:50],
+        "events": len(capture.events),
+        "screenshots": sorted(capture.screenshots),
+        "timed_out": capture.timed_out,
+        "browser_killed": capture.killed,
+        "seconds": capture.seconds,
+        "errors": capture.errors,
+    }
+
+
+def page_from_capture(capture: Capture, *, ocr: bool = True) -> Page:
+    url = capture.final_url or capture.url
+    source = capture.html or capture.text
+    page = build_page(source or " ", source=capture.url, url=url, kind="html" if capture.html else "text")
+    if capture.title and not page.title:
+        page.title = capture.title
+    ocr_text, ocr_error = _ocr(capture) if ocr else (None, None)
+    dialog_text = "\n".join(dict.fromkeys(d.get("message", "") for d in capture.dialogs[:50]))
+    rendered = "\n".join(t for t in (capture.text, dialog_text, ocr_text) if t)
+    if rendered:
+        page.text = rendered if not capture.html else "\n".join((page.text, rendered))
+    page.ocr_text = ocr_text
+    page.behaviour = list(capture.events)
+    page.live = live_summary(capture)
+    page.notes.extend(capture.errors)
+    if ocr_error:
+        page.notes.append(ocr_error)
+    if not source:
+        page.notes.append("the page gave no DOM or text before the budget ran out")
+    return page
