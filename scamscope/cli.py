@@ -40,13 +40,16 @@ def _main(
 
 @app.command()
 def scan(
-    inputs: Annotated[list[str], typer.Argument(help="Files to scan (HTML, JS, text); '-' reads standard input.")],
+    inputs: Annotated[list[str] | None, typer.Argument(help="Files (HTML, JS, text, screenshots) or http(s) URLs; '-' reads standard input.")] = None,
+    input_list: Annotated[Path | None, typer.Option("-i", "--input-list", help="A file with one input (URL or path) per line; '#' starts a comment.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="One JSON object per input (JSON Lines), in input order.")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=32, help="Inputs scanned at the same time (each URL job has its own browser).")] = 1,
+    save: Annotated[Path | None, typer.Option("--save", help="Keep per-input artifacts here: verdict JSON; for URLs also screenshots, DOM, OCR text, behaviour log, redirects, messages.")] = None,
     url: Annotated[str | None, typer.Option("--url", help="Where a saved page came from (for brand-vs-domain checks).")] = None,
     model: Annotated[Path | None, typer.Option("--model", help="Use this model file instead of the shipped one.")] = None,
     profile: Annotated[str, typer.Option("--profile", help="Live capture: browser profile (windows-ja, windows-en).")] = "windows-ja",
     referrer: Annotated[str | None, typer.Option("--referrer", help="Live capture: Referer sent with the first request.")] = None,
-    budget: Annotated[float, typer.Option("--budget", help="Live capture: seconds a page may take before the browser is killed.")] = 15.0,
+    budget: Annotated[float, typer.Option("--budget", min=2.0, max=300.0, help="Live capture: seconds a page may take before the browser is killed.")] = 15.0,
     allow_private: Annotated[bool, typer.Option("--allow-private", help="Live capture: allow loopback/private addresses (local testing).")] = False,
 ) -> None:
     """Scan pages, screenshots and URLs; print a verdict, a score and the evidence.
@@ -56,16 +59,26 @@ def scan(
 
     Exit status: 0 nothing found, 1 at least one scam or suspicious page, 2 an input could not be read.
     """
+    from scamscope.batch import run_batch
     from scamscope.live.profiles import PROFILES
     from scamscope.report.jsonl import write_result
     from scamscope.report.terminal import render_result
-    from scamscope.scan import is_url, scan_path, scan_url
     from scamscope.score import load_model
 
     if profile not in PROFILES:
         _console(True).print(f"[red]error:[/] unknown profile {profile!r} (choose from {', '.join(PROFILES)})")
         raise typer.Exit(EXIT_ERROR)
-
+    names = list(inputs or [])
+    if input_list is not None:
+        try:
+            lines = input_list.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError as exc:
+            _console(True).print(f"[red]error:[/] cannot read {input_list}: {exc.strerror or exc}")
+            raise typer.Exit(EXIT_ERROR) from None
+        names += [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+    if not names:
+        _console(True).print("[red]error:[/] nothing to scan: give files or URLs, or -i LIST")
+        raise typer.Exit(EXIT_ERROR)
     chosen = None
     if model is not None:
         try:
@@ -74,18 +87,12 @@ def scan(
             _console(True).print(f"[red]error:[/] cannot load model {model}: {exc}")
             raise typer.Exit(EXIT_ERROR) from None
 
+    from scamscope.live.capture import CaptureOptions
+
+    options = CaptureOptions(profile=profile, referrer=referrer, budget_s=budget, allow_private=allow_private)
     console = _console()
     found = errors = 0
-    capturer = None
-    for name in inputs:
-        if is_url(name):
-            from scamscope.live.capture import CaptureOptions, LiveCapturer
-
-            capturer = capturer or LiveCapturer()
-            opts = CaptureOptions(profile=profile, referrer=referrer, budget_s=budget, allow_private=allow_private)
-            result = scan_url(name, capturer, opts, model=chosen)
-        else:
-            result = scan_path(name, url=url, model=chosen)
+    for result in run_batch(names, jobs=jobs, options=options, url=url, model=chosen, save=save, progress=len(names) > 1):
         if result.error:
             errors += 1
         elif result.verdict in ("scam", "suspicious"):
@@ -94,8 +101,6 @@ def scan(
             write_result(sys.stdout, result)
         else:
             render_result(console, result)
-    if capturer is not None:
-        capturer.close()
     raise typer.Exit(EXIT_ERROR if errors else (EXIT_FOUND if found else EXIT_CLEAN))
 
 

@@ -53,6 +53,14 @@ def _why_internal(ip: Address) -> str | None:
     return None
 
 
+def _always_refused(ip: Address) -> bool:
+    """Link-local (cloud metadata services), multicast and unspecified: never scanned, even with
+    ``allow_private``, which exists for local test servers on loopback or a lab network."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_link_local or ip.is_multicast or ip.is_unspecified
+
+
 def resolve(host: str, port: int) -> list[str]:
     """All addresses ``host`` resolves to (IP literals, decimal and octal forms included)."""
     try:
@@ -76,14 +84,17 @@ def check_url(url: str, *, allow_private: bool = False) -> CheckedURL:
     if not host:
         raise RefusedURL("the URL has no host")
     port = port or (443 if scheme == "https" else 80)
+    if host.startswith("metadata") and (host in INTERNAL_NAMES or host.endswith(".internal")):
+        raise RefusedURL(f"{host} is a cloud metadata service: never scanned")
     if not allow_private and (host in INTERNAL_NAMES or host.endswith(INTERNAL_SUFFIXES)):
         raise RefusedURL(f"{host} is an internal name (use --allow-private to scan local test servers)")
     addresses = resolve(host, port)
     if not addresses:
         raise RefusedURL(f"host {host!r} resolved to no address")
-    if not allow_private:
-        for a in addresses:
-            why = _why_internal(ipaddress.ip_address(a))
-            if why:
-                raise RefusedURL(f"{host} resolves to {a}, {why} (use --allow-private to scan local test servers)")
+    for a in addresses:
+        ip = ipaddress.ip_address(a)
+        why = _why_internal(ip)
+        if why and (not allow_private or _always_refused(ip)):
+            hint = "" if _always_refused(ip) else " (use --allow-private to scan local test servers)"
+            raise RefusedURL(f"{host} resolves to {a}, {why}{hint}")
     return CheckedURL(url=url.strip(), scheme=scheme, host=host, port=port, addresses=tuple(addresses))

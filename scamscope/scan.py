@@ -18,7 +18,7 @@ from scamscope.signals import all_signals
 from scamscope.types import BrandClaim, Observations, Page, Phone, ScanResult
 
 if TYPE_CHECKING:
-    from scamscope.live.capture import CaptureOptions, LiveCapturer
+    from scamscope.live.capture import Capture, CaptureOptions, LiveCapturer
 
 
 def observe(page: Page) -> tuple[Observations, list[str]]:
@@ -127,20 +127,48 @@ def is_url(text: str) -> bool:
     return text.lower().startswith(("http://", "https://"))
 
 
-def scan_url(url: str, capturer: LiveCapturer, options: CaptureOptions | None = None, *, model: Model | None = None) -> ScanResult:
-    """Open ``url`` in headless Chromium (see :mod:`scamscope.live.capture`) and scan what it showed and did."""
+def scan_url(
+    url: str,
+    capturer: LiveCapturer,
+    options: CaptureOptions | None = None,
+    *,
+    model: Model | None = None,
+    save: os.PathLike[str] | None = None,
+) -> ScanResult:
+    """Open ``url`` in headless Chromium (see :mod:`scamscope.live.capture`) and scan what it showed and did.
+
+    ``save``: a folder to keep the capture's artifacts and the verdict in.
+    """
     from scamscope.live.capture import CaptureOptions
-    from scamscope.live.page import live_summary, page_from_capture
     from scamscope.netguard import RefusedURL, check_url
 
     opts = options or CaptureOptions()
+    capture = None
     try:
         check_url(url, allow_private=opts.allow_private)
     except RefusedURL as exc:
-        return error_result(url, f"refused: {exc}", url)
-    capture = capturer.capture(url, opts)
-    if not (capture.html or capture.text or capture.screenshots or capture.dialogs or capture.events):
+        result = error_result(url, f"refused: {exc}", url)
+    else:
+        capture = capturer.capture(url, opts)
+        result = _result_of_capture(url, capture, model)
+    if save is not None:
+        from pathlib import Path
+
+        from scamscope.live.artifacts import save as save_artifacts
+
+        save_artifacts(Path(save), result, capture)
+    return result
+
+
+def _result_of_capture(url: str, capture: Capture, model: Model | None) -> ScanResult:
+    from scamscope.live.page import live_summary, page_from_capture
+
+    if capture.load_error:
+        result = error_result(url, f"could not load the page: {capture.load_error}", url)
+        result.extra["live"] = live_summary(capture)
+    elif not (capture.html or capture.text or capture.screenshots or capture.dialogs or capture.events):
         result = error_result(url, capture.errors[0] if capture.errors else "nothing could be captured", url)
         result.extra["live"] = live_summary(capture)
-        return result
-    return _guarded(url, url, lambda: page_from_capture(capture), model)
+    else:
+        result = _guarded(url, url, lambda: page_from_capture(capture), model)
+    return result

@@ -134,3 +134,52 @@ def test_non_http_requests_are_blocked(server: str, capturer: LiveCapturer) -> N
 def test_private_targets_refused_by_default(server: str, capturer: LiveCapturer) -> None:
     r = scan_url(f"{server}/warning.html", capturer, CaptureOptions())
     assert r.verdict is None and r.error and "loopback" in r.error
+
+
+def test_unreachable_site_is_an_error_not_a_verdict(capturer: LiveCapturer) -> None:
+    import socket
+
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    r = scan_url(f"http://127.0.0.1:{port}/", capturer, LOCAL)
+    assert r.verdict is None and r.error and "ERR_CONNECTION_REFUSED" in r.error
+    assert r.extra["live"]["load_error"] == "net::ERR_CONNECTION_REFUSED"
+
+
+def test_batch_in_input_order_with_saved_artifacts(server: str, tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    listing = tmp_path / "inputs.txt"
+    listing.write_text(
+        "\n".join([
+            f"{server}/warning.html",
+            "# a comment line",
+            str(ROOT / "examples" / "ordinary-ja.html"),
+            f"{server}/ordinary.html",
+            str(tmp_path / "missing.html"),
+            "http://169.254.169.254/latest/meta-data/",
+            f"{server}/ad",
+        ]) + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "saved"
+    proc = subprocess.run(
+        [sys.executable, "-m", "scamscope", "scan", "--json", "-i", str(listing), "--jobs", "2", "--allow-private", "--budget", "8", "--save", str(out)],
+        capture_output=True, timeout=240, cwd=ROOT,
+    )
+    rows = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert proc.returncode == 2  # scams found, and two inputs could not be analysed
+    assert [r["input"].rstrip("/").rsplit("/", 1)[-1] for r in rows] == ["warning.html", "ordinary-ja.html", "ordinary.html", "missing.html", "meta-data", "ad"]
+    assert [r["verdict"] for r in rows] == ["scam", "benign", "benign", None, None, "scam"]
+    assert "no such file" in rows[3]["error"]
+    assert rows[4]["error"].startswith("refused") and "link-local" in rows[4]["error"]  # even with --allow-private
+    folders = sorted(p.name for p in out.iterdir())
+    assert len(folders) == 6 and folders[0].startswith("0001-")
+    first = out / folders[0]
+    for artifact in ("verdict.json", "screenshot-before.png", "screenshot-after.png", "dom.html", "ocr.txt", "behaviour.json", "redirects.json", "messages.json"):
+        assert (first / artifact).is_file(), artifact
+    assert json.loads((first / "verdict.json").read_text())["verdict"] == "scam"
+    assert b"Traceback" not in proc.stderr

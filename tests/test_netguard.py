@@ -26,7 +26,7 @@ from scamscope.netguard import RefusedURL, check_url
         ("http://0.0.0.0/", "unspecified"),
         ("http://localhost:8000/", "internal name"),
         ("http://printer.local/", "internal name"),
-        ("http://metadata.google.internal/", "internal name"),
+        ("http://metadata.google.internal/", "metadata service"),
     ],
 )
 def test_internal_targets_are_refused(url: str, why: str) -> None:
@@ -61,3 +61,12 @@ def test_allow_private_for_local_testing() -> None:
     checked = check_url("http://127.0.0.1:8765/page.html", allow_private=True)
     assert checked.addresses == ("127.0.0.1",) and checked.port == 8765
     assert check_url("http://localhost:8765/", allow_private=True).host == "localhost"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/", "http://[::ffff:169.254.169.254]/", "http://0.0.0.0/", "http://metadata.google.internal/"],
+)
+def test_metadata_and_link_local_are_refused_even_with_allow_private(url: str) -> None:
+    with pytest.raises(RefusedURL):
+        check_url(url, allow_private=True)

@@ -78,6 +78,7 @@ class Capture:
     popups: list[str] = field(default_factory=list)
     screenshots: dict[str, bytes] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    load_error: str | None = None  # the page itself could not be loaded (net::ERR_..., HTTP-level failure)
     timed_out: bool = False
     killed: bool = False
     seconds: float = 0.0
@@ -89,7 +90,7 @@ class Capture:
         elif kind == "screenshot":
             name, data = payload
             self.screenshots[name] = data
-        elif kind in ("html", "text", "title", "final_url"):
+        elif kind in ("html", "text", "title", "final_url", "load_error"):
             setattr(self, kind, payload)
         elif kind in ("redirects",):
             self.redirects = payload
@@ -217,12 +218,18 @@ def _capture_one(browser: Any, conn: Connection, request: dict[str, Any]) -> Non
         budget_ms = opts.budget_s * 1000
         nav_ms = max(2000.0, budget_ms * 0.5)
         response = None
+        last_error = ""
         try:
             response = page.goto(url, wait_until="load", timeout=nav_ms, referer=opts.referrer)
         except PlaywrightError as exc:
-            send("error", f"navigation: {str(exc).splitlines()[0][:200]}")
+            last_error = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+            send("error", f"navigation: {last_error}")
         if response is not None:
             send("redirects", _redirect_chain(response))
+        if (response is None and _net_error(last_error)) or page.url.startswith("chrome-error://"):
+            # Chromium's own error page (it even has a game with Web Audio): nothing of the site
+            send("load_error", _net_error(last_error) or "the page could not be loaded")
+            return
 
         def left_ms() -> float:
             return budget_ms - (time.monotonic() - start) * 1000
@@ -255,6 +262,14 @@ def _capture_one(browser: Any, conn: Connection, request: dict[str, Any]) -> Non
             context.close()
         except Exception:  # the parent restarts the worker if the browser is broken
             pass
+
+
+def _net_error(message: str) -> str:
+    """The net::ERR_... code of a Playwright navigation error, if any."""
+    for word in message.split():
+        if word.startswith("net::ERR_"):
+            return word
+    return ""
 
 
 def _redirect_chain(response: Any) -> list[dict[str, Any]]:

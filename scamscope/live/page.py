@@ -39,6 +39,7 @@ def live_summary(capture: Capture) -> dict[str, Any]:
         "console": capture.console[:50],
         "events": len(capture.events),
         "screenshots": sorted(capture.screenshots),
+        "load_error": capture.load_error,
         "timed_out": capture.timed_out,
         "browser_killed": capture.killed,
         "seconds": capture.seconds,
