@@ -7,6 +7,7 @@ is passed on standard input and never written anywhere.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -65,7 +66,10 @@ def ocr_image(data: bytes, *, timeout: float = TIMEOUT_S) -> OcrResult:
     # link-styled phone number, and other adaptive modes lose it again in lossy JPEG/WebP
     cmd = [exe, "stdin", "stdout", "-l", "+".join(langs), "--psm", "3", "-c", "thresholding_method=2"]
     try:
-        proc = subprocess.run(cmd, input=data, capture_output=True, timeout=timeout)
+        # one OpenMP thread: Tesseract's own threading is ~4x slower on a 2-core machine, and
+        # parallel scans (--jobs) each run their own process anyway
+        env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+        proc = subprocess.run(cmd, input=data, capture_output=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         raise OcrError(f"OCR gave up after {timeout:.0f} s (image too large or too complex)") from None
     except OSError as exc:

@@ -48,6 +48,8 @@ MAX_TEXT = 2_000_000
 MAX_DOWNLOAD_HASH = 20 * 1024 * 1024
 LAUNCH_TIMEOUT_S = 60.0
 GRACE_S = 3.0  # after the budget, before the worker is killed
+SETTLE_MS = 400  # after "load", for timers that draw the warning
+AFTER_CLICK_MS = 800  # after the click gate, for the lock-in it arms
 
 
 @dataclass
@@ -234,7 +236,7 @@ def _capture_one(browser: Any, conn: Connection, request: dict[str, Any]) -> Non
         def left_ms() -> float:
             return budget_ms - (time.monotonic() - start) * 1000
 
-        page.wait_for_timeout(min(800, max(0, left_ms() - 4000)))
+        page.wait_for_timeout(min(SETTLE_MS, max(0, left_ms() - 4000)))
         _screenshot(page, "before", send)
         if opts.click_gate and left_ms() > 3000:
             try:  # click and press a key like a person would: many kits arm their lock-in then
@@ -242,7 +244,7 @@ def _capture_one(browser: Any, conn: Connection, request: dict[str, Any]) -> Non
                 page.keyboard.press("Enter")
             except PlaywrightError as exc:
                 send("error", f"click gate: {str(exc).splitlines()[0][:200]}")
-            page.wait_for_timeout(min(1500, max(0, left_ms() - 2500)))
+            page.wait_for_timeout(min(AFTER_CLICK_MS, max(0, left_ms() - 2500)))
             _screenshot(page, "after", send)
         send("final_url", page.url)
         try:
