@@ -183,3 +183,15 @@ def test_batch_in_input_order_with_saved_artifacts(server: str, tmp_path: Path) 
         assert (first / artifact).is_file(), artifact
     assert json.loads((first / "verdict.json").read_text())["verdict"] == "scam"
     assert b"Traceback" not in proc.stderr
+
+
+def test_observed_behaviour_becomes_evidence(server: str, capturer: LiveCapturer) -> None:
+    r = scan_url(f"{server}/warning.html", capturer, LOCAL)
+    observed = {e.signal: e for e in r.evidence if e.source == "behaviour"}
+    # the example page locks the keyboard and speaks after the click gate; the gate's Escape/F12,
+    # right-click and closing the page run into its key, context-menu and unload traps
+    for signal in ("lockin.keyboard_lock", "lockin.speech", "lockin.key_block", "lockin.contextmenu_block", "lockin.beforeunload", "lockin.history_flood"):
+        assert signal in observed, (signal, sorted(observed))
+    assert "ウイルス" in observed["lockin.speech"].excerpt + observed["lockin.speech"].detail
+    quiet = scan_url(f"{server}/ordinary.html", capturer, LOCAL)
+    assert not [e for e in quiet.evidence if e.source == "behaviour"] and quiet.extra["live"]["events"] == 0

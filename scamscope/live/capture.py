@@ -42,7 +42,8 @@ LAUNCH_ARGS = [
     "--disable-features=Translate,MediaRouter,OptimizationHints",
 ]
 INSTRUMENT_JS = Path(__file__).with_name("instrument.js")
-BINDING = "__scamscope_emit"
+FLUSH_GLOBAL = "__ssq_k7m2x"  # instrument.js: flush() sends the final counts
+GATE_KEYS = ("Enter", "Escape", "F12", "Control+Shift+I")
 MAX_MESSAGES = 5000  # per page, from the worker
 MAX_TEXT = 2_000_000
 MAX_DOWNLOAD_HASH = 20 * 1024 * 1024
@@ -193,9 +194,10 @@ def _capture_one(browser: Any, conn: Connection, request: dict[str, Any]) -> Non
         extra_http_headers=headers,
     )
     try:
-        context.expose_binding(BINDING, lambda _source, event: send("event", event))
-        if INSTRUMENT_JS.exists():
-            context.add_init_script(path=str(INSTRUMENT_JS))
+        # Events travel as tagged console messages: a Playwright binding would hand the page a user
+        # gesture on every call, letting it go fullscreen or lock keys without any click.
+        context.add_init_script(script="window.__scamscope_transport = 'console';")
+        context.add_init_script(path=str(INSTRUMENT_JS))
 
         def on_route(route: Any) -> None:
             target = route.request.url
@@ -210,7 +212,7 @@ def _capture_one(browser: Any, conn: Connection, request: dict[str, Any]) -> Non
         page = context.new_page()
         context.on("page", lambda p: _on_popup(p, send))
         page.on("dialog", lambda d: _on_dialog(d, send))
-        page.on("console", lambda m: send("console", m.text[:300]))
+        page.on("console", lambda m: _on_console(m.text, send))
         page.on("download", lambda d: _on_download(d, context, refusal, send))
         page.on(
             "framenavigated",
@@ -239,9 +241,12 @@ def _capture_one(browser: Any, conn: Connection, request: dict[str, Any]) -> Non
         page.wait_for_timeout(min(SETTLE_MS, max(0, left_ms() - 4000)))
         _screenshot(page, "before", send)
         if opts.click_gate and left_ms() > 3000:
-            try:  # click and press a key like a person would: many kits arm their lock-in then
+            try:  # click and press keys like a person would: many kits arm their lock-in then,
+                # and a victim tries Escape, DevTools and the context menu to get out
                 page.mouse.click(profile.width // 2, profile.height // 2)
-                page.keyboard.press("Enter")
+                for key in GATE_KEYS:
+                    page.keyboard.press(key)
+                page.mouse.click(profile.width // 2, profile.height // 2, button="right")
             except PlaywrightError as exc:
                 send("error", f"click gate: {str(exc).splitlines()[0][:200]}")
             page.wait_for_timeout(min(AFTER_CLICK_MS, max(0, left_ms() - 2500)))
@@ -257,6 +262,11 @@ def _capture_one(browser: Any, conn: Connection, request: dict[str, Any]) -> Non
                 except PlaywrightError:
                     continue
             send("text", "\n".join(texts)[:MAX_TEXT])
+            page.evaluate(f"() => {{ const k = window.{FLUSH_GLOBAL}; if (k && k.flush) k.flush(); }}")
+            page.wait_for_timeout(100)
+            # leaving the page, as a victim would: an unload trap shows its "leave site?" prompt
+            page.close(run_before_unload=True)
+            page.wait_for_timeout(300)
         except PlaywrightError as exc:
             send("error", f"reading the page: {str(exc).splitlines()[0][:200]}")
     finally:
@@ -294,8 +304,20 @@ def _screenshot(page: Any, name: str, send: Any) -> None:
         send("error", f"screenshot {name}: {str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__}")
 
 
+def _on_console(text: str, send: Any) -> None:
+    from scamscope.live.behaviour import parse_console
+
+    event = parse_console(text)
+    if event is not None:
+        send("event", event)
+    else:
+        send("console", text[:300])
+
+
 def _on_dialog(dialog: Any, send: Any) -> None:
     send("dialog", {"kind": dialog.type, "message": dialog.message[:500]})
+    if dialog.type == "beforeunload":  # the page held up its own closing
+        send("event", {"type": "beforeunload", "detail": {"via": "prompted", "message": dialog.message[:200], "count": 1}, "t": 0, "top": True})
     try:
         dialog.dismiss()
     except Exception:
