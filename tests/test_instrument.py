@@ -246,9 +246,10 @@ def server() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"needs Debian's Chromium at {CHROMIUM}")
+    # both are installed by scripts/setup.sh: missing means a broken setup, which must fail
+    from playwright import sync_api
+
+    assert Path(CHROMIUM).exists(), f"Debian's Chromium is missing at {CHROMIUM} (scripts/setup.sh installs it)"
     with sync_api.sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
         yield b

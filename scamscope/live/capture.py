@@ -121,9 +121,9 @@ class Capture:
 def _worker_main(conn: Connection) -> None:
     """Own a browser; capture each requested URL, streaming observations back on ``conn``."""
     os.setsid()  # own process group: the parent can kill us with the driver and Chromium
-    from playwright.sync_api import sync_playwright
-
     try:
+        from playwright.sync_api import sync_playwright
+
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
             conn.send(("ready", browser.version))
