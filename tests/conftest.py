@@ -4,6 +4,10 @@ where a fresh clone has no ../shared, the tests that need it skip and say so."""
 from __future__ import annotations
 
 import csv
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -50,3 +54,32 @@ def corpus_file(name: str) -> Path:
         if p.exists():
             return p
     return require_shared(CORPUS / "scam" / name)
+
+
+@contextmanager
+def serve_pages(pages: Mapping[str, tuple[int, Mapping[str, str], bytes]]) -> Iterator[str]:
+    """Serve ``pages`` (path -> (status, headers, body); the query string is ignored) on 127.0.0.1.
+
+    Yields the base URL (``http://127.0.0.1:PORT``); the server stops when the block ends.
+    """
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            status, headers, body = pages.get(self.path.split("?", 1)[0], (404, {"Content-Type": "text/plain"}, b"not found"))
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

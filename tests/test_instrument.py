@@ -15,7 +15,6 @@ import threading
 import time
 import wave
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ import pytest
 
 from scamscope.live.behaviour import MAX_EVENTS, BehaviourLog, parse_console
 from scamscope.types import Evidence
+from tests.conftest import serve_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTRUMENT = ROOT / "scamscope" / "live" / "instrument.js"
@@ -220,28 +220,10 @@ PAGES: dict[str, tuple[str, bytes]] = {
 }
 
 
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        path = self.path.split("?", 1)[0]
-        content_type, body = PAGES.get(path, ("text/plain", b"not found"))
-        self.send_response(200 if path in PAGES else 404)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve_pages({path: (200, {"Content-Type": ctype}, body) for path, (ctype, body) in PAGES.items()}) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

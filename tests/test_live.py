@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from scamscope.live.capture import CaptureOptions, LiveCapturer
 from scamscope.scan import scan_url
+from tests.conftest import serve_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 EXE_BYTES = b"MZ" + b"\x00" * 510  # a stand-in "installer": recorded, never run
@@ -32,27 +31,10 @@ PAGES: dict[str, tuple[int, dict[str, str], bytes]] = {
 }
 
 
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        status, headers, body = PAGES.get(self.path, (404, {"Content-Type": "text/plain"}, b"not found"))
-        self.send_response(status)
-        for k, v in headers.items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with serve_pages(PAGES) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
