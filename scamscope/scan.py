@@ -163,10 +163,10 @@ def scan_url(
 def _result_of_capture(url: str, capture: Capture, model: Model | None) -> ScanResult:
     from scamscope.live.page import live_summary, page_from_capture
 
-    if capture.load_error:
+    if capture.load_error and not capture.auth_prompts:  # a login prompt is the page of an auth trap
         result = error_result(url, f"could not load the page: {capture.load_error}", url)
         result.extra["live"] = live_summary(capture)
-    elif not (capture.html or capture.text or capture.screenshots or capture.dialogs or capture.events):
+    elif not (capture.html or capture.text or capture.screenshots or capture.dialogs or capture.events or capture.auth_prompts):
         result = error_result(url, capture.errors[0] if capture.errors else "nothing could be captured", url)
         result.extra["live"] = live_summary(capture)
     else:

@@ -27,6 +27,11 @@ PAGES: dict[str, tuple[int, dict[str, str], bytes]] = {
     ),
     "/download.html": (200, {"Content-Type": "text/html"}, b"<html><body><a id=d href='/AutoFixerPro.exe' download>get</a><script>document.getElementById('d').click()</script></body></html>"),
     "/AutoFixerPro.exe": (200, {"Content-Type": "application/octet-stream", "Content-Disposition": "attachment; filename=AutoFixerPro.exe"}, EXE_BYTES),
+    "/login": (
+        401,
+        {"Content-Type": "text/html", "WWW-Authenticate": 'Basic realm="Windows Defender Helpline: your computer is infected. Call Microsoft Support now +1-888-555-0111"'},
+        b"",
+    ),
     "/schemes.html": (200, {"Content-Type": "text/html"}, b"<html><body>x<img src='ftp://example.test/a.png'></body></html>"),
 }
 
@@ -177,3 +182,12 @@ def test_observed_behaviour_becomes_evidence(server: str, capturer: LiveCapturer
     assert "ウイルス" in observed["lockin.speech"].excerpt + observed["lockin.speech"].detail
     quiet = scan_url(f"{server}/ordinary.html", capturer, LOCAL)
     assert not [e for e in quiet.evidence if e.source == "behaviour"] and quiet.extra["live"]["events"] == 0
+
+
+def test_basic_auth_realm_text_is_scored(server: str, capturer: LiveCapturer) -> None:
+    r = scan_url(f"{server}/login", capturer, LOCAL)
+    assert r.error is None, r.error
+    prompts = r.extra["live"]["auth_prompts"]
+    assert prompts and "Windows Defender Helpline" in prompts[0]["realm"]
+    assert any(p.e164 == "+18885550111" for p in r.phones)
+    assert {"text.infection_claim", "brand.security_vendor"} <= {e.signal for e in r.evidence}

@@ -79,6 +79,7 @@ class Capture:
     downloads: list[dict[str, Any]] = field(default_factory=list)
     blocked: list[dict[str, Any]] = field(default_factory=list)
     popups: list[str] = field(default_factory=list)
+    auth_prompts: list[dict[str, Any]] = field(default_factory=list)
     screenshots: dict[str, bytes] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     load_error: str | None = None  # the page itself could not be loaded (net::ERR_..., HTTP-level failure)
@@ -111,6 +112,8 @@ class Capture:
             self.blocked.append(payload)
         elif kind == "popup":
             self.popups.append(payload)
+        elif kind == "auth_prompt" and len(self.auth_prompts) < 20:
+            self.auth_prompts.append(payload)
         elif kind == "error":
             self.errors.append(payload)
 
@@ -213,6 +216,7 @@ def _capture_one(browser: Any, conn: Connection, request: dict[str, Any]) -> Non
         context.on("page", lambda p: _on_popup(p, send))
         page.on("dialog", lambda d: _on_dialog(d, send))
         page.on("console", lambda m: _on_console(m.text, send))
+        page.on("response", lambda r: _on_response(r, send))
         page.on("download", lambda d: _on_download(d, context, refusal, send))
         page.on(
             "framenavigated",
@@ -302,6 +306,14 @@ def _screenshot(page: Any, name: str, send: Any) -> None:
         send("screenshot", (name, page.screenshot(type="png", timeout=3000, animations="disabled")))
     except Exception as exc:  # a hung renderer cannot be photographed
         send("error", f"screenshot {name}: {str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__}")
+
+
+def _on_response(response: Any, send: Any) -> None:
+    """HTTP basic-auth traps: the login prompt's realm carries the scam text and number."""
+    if response.status == 401:
+        realm = response.headers.get("www-authenticate", "")
+        if realm:
+            send("auth_prompt", {"url": response.url[:500], "realm": realm[:1000]})
 
 
 def _on_console(text: str, send: Any) -> None:

@@ -34,6 +34,7 @@ def live_summary(capture: Capture) -> dict[str, Any]:
         "navigations": capture.navigations,
         "dialogs": capture.dialogs[:50],
         "popups": capture.popups[:50],
+        "auth_prompts": capture.auth_prompts,
         "downloads": capture.downloads[:20],
         "blocked_requests": capture.blocked[:50],
         "console": capture.console[:50],
@@ -49,12 +50,14 @@ def live_summary(capture: Capture) -> dict[str, Any]:
 
 def page_from_capture(capture: Capture, *, ocr: bool = True) -> Page:
     url = capture.final_url or capture.url
-    source = capture.html or capture.text
+    source = capture.html or capture.text or "\n".join(a.get("realm", "") for a in capture.auth_prompts)
     page = build_page(source or " ", source=capture.url, url=url, kind="html" if capture.html else "text")
     if capture.title and not page.title:
         page.title = capture.title
     ocr_text, ocr_error = _ocr(capture) if ocr else (None, None)
-    dialog_text = "\n".join(dict.fromkeys(d.get("message", "") for d in capture.dialogs[:50]))
+    dialog_text = "\n".join(
+        dict.fromkeys([d.get("message", "") for d in capture.dialogs[:50]] + [a.get("realm", "") for a in capture.auth_prompts])
+    )
     rendered = "\n".join(t for t in (capture.text, dialog_text, ocr_text) if t)
     if rendered:
         page.text = rendered if not capture.html else "\n".join((page.text, rendered))
