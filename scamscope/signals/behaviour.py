@@ -19,7 +19,6 @@ def run(page: Page) -> Observations:
     from scamscope.live.behaviour import BehaviourLog
 
     log = BehaviourLog()
-    for event in page.behaviour:
-        log.add(event)
+    log.extend(page.behaviour)
     obs.evidence.extend(log.to_evidence())
     return obs
