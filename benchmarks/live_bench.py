@@ -1,12 +1,12 @@
 """Live-capture benchmark: pages served on loopback, scanned with --jobs 1 and --jobs N.
 
-    .venv/bin/python benchmarks/live_bench.py DIR [--pages 40] [--jobs 2] [--budget 15]
+    .venv/bin/python benchmarks/live_bench.py DIR [--pages 40] [--jobs 2] [--budget 15] [--ocr auto]
 
 Serves the page files under DIR (e.g. ../shared/corpus/benign and ../shared/corpus/scam, rendered
 offline: external resources fail to load, which is fine) from 127.0.0.1, runs the scans through
 the same batch runner as ``scamscope scan -i LIST --jobs N`` and prints JSON figures: seconds per
 page (p50/p95, from each capture's own timing) and pages per second for the whole batch. The first
-page of each run is a warm-up and not counted.
+pages of each run (one per job) are a warm-up and not counted. One browser is shared by all jobs.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from scamscope.batch import run_batch
-from scamscope.live.capture import CaptureOptions
+from scamscope.live.capture import CaptureOptions, LiveCapturer
 
 SUFFIXES = (".html", ".htm", ".php")
 
@@ -37,16 +37,18 @@ def serve(root: Path) -> tuple[ThreadingHTTPServer, str]:
     return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
 
 
-def run(urls: list[str], jobs: int, budget: float) -> dict[str, object]:
-    opts = CaptureOptions(allow_private=True, budget_s=budget)
-    list(run_batch(urls[:jobs], jobs=jobs, options=opts))  # warm-up: one browser start per job
-    started = time.perf_counter()
-    results = list(run_batch(urls, jobs=jobs, options=opts))
-    wall = time.perf_counter() - started
+def run(urls: list[str], jobs: int, budget: float, ocr: str) -> dict[str, object]:
+    opts = CaptureOptions(allow_private=True, budget_s=budget, ocr=ocr)
+    with LiveCapturer() as capturer:  # one shared browser, warm
+        list(run_batch(urls[:jobs], jobs=jobs, options=opts, capturer=capturer))
+        started = time.perf_counter()
+        results = list(run_batch(urls, jobs=jobs, options=opts, capturer=capturer))
+        wall = time.perf_counter() - started
     secs = sorted(r.extra.get("live", {}).get("seconds", 0.0) for r in results if r.extra.get("live"))
     q = statistics.quantiles(secs, n=20) if len(secs) > 1 else secs * 19
     return {
         "jobs": jobs,
+        "ocr": ocr,
         "pages": len(results),
         "pages_per_second": round(len(results) / wall, 2),
         "p50_s": round(statistics.median(secs), 2) if secs else None,
@@ -63,6 +65,7 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=40)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--budget", type=float, default=15.0)
+    ap.add_argument("--ocr", default="auto", choices=("auto", "full", "off"))
     args = ap.parse_args()
     files = sorted(p for p in args.folder.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())
     step = max(1, len(files) // max(1, args.pages))
@@ -71,7 +74,7 @@ def main() -> None:
     try:
         urls = [f"{base}/{p.relative_to(args.folder).as_posix()}" for p in chosen]
         for jobs in sorted({1, args.jobs}):
-            print(json.dumps(run(urls, jobs, args.budget)), flush=True)
+            print(json.dumps(run(urls, jobs, args.budget, args.ocr)), flush=True)
     finally:
         httpd.shutdown()
 

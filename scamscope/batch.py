@@ -22,24 +22,26 @@ def run_batch(
     model: Model | None = None,
     save: Path | None = None,
     progress: bool = False,
+    capturer: LiveCapturer | None = None,
 ) -> Iterator[ScanResult]:
     """Yield one result per input, in input order, scanning up to ``jobs`` inputs at a time.
 
-    Each worker thread owns its own browser (a :class:`LiveCapturer`) for URL inputs; all are
-    closed at the end, whatever happened. ``progress`` draws a progress bar on stderr.
+    URL inputs share one browser (a :class:`LiveCapturer`): up to ``jobs`` pages are open at once,
+    each in its own context. The browser is closed at the end, whatever happened, unless it was
+    given as ``capturer`` (then the caller owns it and may reuse it, warm). ``progress`` draws a progress bar on stderr.
     """
     opts = options or CaptureOptions()
-    local = threading.local()
-    capturers: list[LiveCapturer] = []
+    shared: list[LiveCapturer] = []
     lock = threading.Lock()
+    given = capturer
 
-    def capturer() -> LiveCapturer:
-        cap = getattr(local, "capturer", None)
-        if cap is None:
-            cap = local.capturer = LiveCapturer()
-            with lock:
-                capturers.append(cap)
-        return cap
+    def live() -> LiveCapturer:
+        if given is not None:
+            return given
+        with lock:
+            if not shared:
+                shared.append(LiveCapturer())
+            return shared[0]
 
     def one(index: int, name: str) -> ScanResult:
         from scamscope.live.artifacts import folder_for
@@ -48,7 +50,7 @@ def run_batch(
         folder = folder_for(save, index, name) if save is not None else None
         try:
             if is_url(name):
-                return scan_url(name, capturer(), opts, model=model, save=folder)
+                return scan_url(name, live(), opts, model=model, save=folder)
             result = scan_path(name, url=url, model=model)
             if folder is not None:
                 save_artifacts(folder, result)
@@ -75,5 +77,5 @@ def run_batch(
     finally:
         if bar is not None:
             bar.stop()
-        for cap in capturers:
+        for cap in shared:
             cap.close()

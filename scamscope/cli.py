@@ -51,6 +51,7 @@ def scan(
     referrer: Annotated[str | None, typer.Option("--referrer", help="Live capture: Referer sent with the first request.")] = None,
     budget: Annotated[float, typer.Option("--budget", min=2.0, max=300.0, help="Live capture: seconds a page may take before the browser is killed.")] = 15.0,
     allow_private: Annotated[bool, typer.Option("--allow-private", help="Live capture: allow loopback/private addresses (local testing).")] = False,
+    ocr: Annotated[str, typer.Option("--ocr", help="Live capture: OCR of the screenshot: auto (where images, canvas and backgrounds are drawn, or all of it when the page has no text), full, off.")] = "auto",
 ) -> None:
     """Scan pages, screenshots and URLs; print a verdict, a score and the evidence.
 
@@ -67,6 +68,9 @@ def scan(
 
     if profile not in PROFILES:
         _console(True).print(f"[red]error:[/] unknown profile {profile!r} (choose from {', '.join(PROFILES)})")
+        raise typer.Exit(EXIT_ERROR)
+    if ocr not in ("auto", "full", "off"):
+        _console(True).print(f"[red]error:[/] unknown --ocr mode {ocr!r} (choose from auto, full, off)")
         raise typer.Exit(EXIT_ERROR)
     names = list(inputs or [])
     if input_list is not None:
@@ -89,7 +93,7 @@ def scan(
 
     from scamscope.live.capture import CaptureOptions
 
-    options = CaptureOptions(profile=profile, referrer=referrer, budget_s=budget, allow_private=allow_private)
+    options = CaptureOptions(profile=profile, referrer=referrer, budget_s=budget, allow_private=allow_private, ocr=ocr)
     console = _console()
     found = errors = 0
     for result in run_batch(names, jobs=jobs, options=options, url=url, model=chosen, save=save, progress=len(names) > 1):
@@ -221,6 +225,59 @@ def bench(
     else:
         for k, v in figures.items():
             typer.echo(f"{k:>22}: {v}")
+
+
+@app.command()
+def triage(
+    target: Annotated[Path, typer.Argument(help="Disk image (E01, raw/dd, VMDK, VHD/VHDX), KAPE/acquire/Velociraptor collection, or a folder holding a copy of a Windows volume (or of its Users/ and ProgramData/).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Case folder to write report.html/.pdf, findings.json, timeline.jsonl/.csv and evidence.json into (never inside the evidence).")],
+    tz: Annotated[str | None, typer.Option("--tz", help="The PC's time zone (e.g. Asia/Tokyo) for logs written in local time, when the registry does not say it.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print findings.json's content on stdout instead of the summary.")] = False,
+    no_pdf: Annotated[bool, typer.Option("--no-pdf", help="Do not print report.html to report.pdf (no Chromium needed).")] = False,
+) -> None:
+    """Forensic triage of a scam victim's Windows PC: remote-access sessions, software, browser history, a report.
+
+    The evidence is only read; SHA-256 of every input file is taken before and after (evidence.json).
+    Progress goes to stderr.
+
+    Exit status: 0 nothing found, 1 scam indicators or a remote-access tool found, 2 the triage could not run,
+    or found nothing but could not read part of the evidence (a truncated image, a failed collector).
+    """
+    import os
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from scamscope.triage.pipeline import TriageError, run
+    from scamscope.triage.report.findings_json import findings_doc
+    from scamscope.triage.report.terminal import summary_lines
+
+    err = _console(True)
+    zone = None
+    if tz:
+        try:
+            zone = ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            err.print(f"[red]error:[/] unknown time zone {tz!r} (use an IANA name such as Asia/Tokyo or UTC)", markup=True)
+            raise typer.Exit(EXIT_ERROR) from None
+    try:
+        result = run(target, out, tz=zone, command=["scamscope", *sys.argv[1:]], pdf=not no_pdf)
+    except TriageError as exc:
+        err.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(EXIT_ERROR) from None
+    except OSError as exc:
+        err.print(f"[red]error:[/] {exc.filename or ''}: {exc.strerror or exc}", markup=True, highlight=False)
+        raise typer.Exit(EXIT_ERROR) from None
+    except Exception as exc:  # never a traceback for the user; SCAMSCOPE_DEBUG=1 shows it
+        if os.environ.get("SCAMSCOPE_DEBUG"):
+            raise
+        err.print(f"[red]error:[/] triage failed: {type(exc).__name__}: {str(exc)[:300]}", markup=True, highlight=False)
+        raise typer.Exit(EXIT_ERROR) from None
+    if json_out:
+        typer.echo(json.dumps(findings_doc(result), ensure_ascii=False, indent=1))
+    else:
+        for line in summary_lines(result):
+            typer.echo(line)
+    incomplete = any(p.severity == "error" for p in result.problems)
+    raise typer.Exit(EXIT_FOUND if result.found else (EXIT_ERROR if incomplete else EXIT_CLEAN))
 
 
 if __name__ == "__main__":

@@ -78,3 +78,57 @@ def ocr_image(data: bytes, *, timeout: float = TIMEOUT_S) -> OcrResult:
         err = next((x for x in proc.stderr.decode("utf-8", "replace").splitlines() if x.strip()), "unknown error")
         raise OcrError(f"OCR failed: {err.strip()[:160]}")
     return OcrResult(text=clean(proc.stdout.decode("utf-8", "replace")), languages="+".join(langs), engine=engine)
+
+
+def crop_regions(png: bytes, regions: list[list[int]], *, gap: int = 16) -> bytes | None:
+    """The parts of a screenshot inside ``regions`` ([x, y, w, h]), stacked top to bottom on white.
+
+    Live captures OCR only where the pixels are not DOM text (images, canvas, CSS backgrounds):
+    the text of the DOM is read exactly, and Tesseract's time grows with the area it reads.
+    Overlapping regions are merged first. ``None`` when no region is left.
+    """
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as shot:
+        shot = shot.convert("RGB")
+        boxes = _merge_boxes([(x, y, x + w, y + h) for x, y, w, h in regions], shot.size)
+        if not boxes:
+            return None
+        x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+        x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+        area = sum((b[2] - b[0]) * (b[3] - b[1]) for b in boxes)
+        if area * 1.5 >= (x1 - x0) * (y1 - y0):  # mostly one block: crop it whole, layout kept
+            crop = shot.crop((x0, y0, x1, y1))
+        else:
+            width = max(b[2] - b[0] for b in boxes)
+            height = sum(b[3] - b[1] for b in boxes) + gap * (len(boxes) - 1)
+            crop = Image.new("RGB", (width, height), "white")
+            top = 0
+            for b in sorted(boxes, key=lambda b: (b[1], b[0])):
+                crop.paste(shot.crop(b), (0, top))
+                top += b[3] - b[1] + gap
+        out = io.BytesIO()
+        crop.save(out, format="PNG")
+        return out.getvalue()
+
+
+def _merge_boxes(boxes: list[tuple[int, int, int, int]], size: tuple[int, int]) -> list[tuple[int, int, int, int]]:
+    """Clip boxes to the image and merge the ones that overlap (or touch), until none do."""
+    w, h = size
+    todo = [(max(0, a), max(0, b), min(w, c), min(h, d)) for a, b, c, d in boxes]
+    todo = [t for t in todo if t[2] - t[0] >= 8 and t[3] - t[1] >= 8]
+    merged: list[tuple[int, int, int, int]] = []
+    while todo:
+        box = todo.pop()
+        changed = True
+        while changed:
+            changed = False
+            for other in list(merged):
+                if box[0] <= other[2] and other[0] <= box[2] and box[1] <= other[3] and other[1] <= box[3]:
+                    merged.remove(other)
+                    box = (min(box[0], other[0]), min(box[1], other[1]), max(box[2], other[2]), max(box[3], other[3]))
+                    changed = True
+        merged.append(box)
+    return merged

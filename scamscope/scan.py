@@ -150,7 +150,7 @@ def scan_url(
         result = error_result(url, f"refused: {exc}", url)
     else:
         capture = capturer.capture(url, opts)
-        result = _result_of_capture(url, capture, model)
+        result = _result_of_capture(url, capture, model, opts.ocr)
     if save is not None:
         from pathlib import Path
 
@@ -160,7 +160,7 @@ def scan_url(
     return result
 
 
-def _result_of_capture(url: str, capture: Capture, model: Model | None) -> ScanResult:
+def _result_of_capture(url: str, capture: Capture, model: Model | None, ocr: str = "auto") -> ScanResult:
     from scamscope.live.page import live_summary, page_from_capture
 
     if capture.load_error and not capture.auth_prompts:  # a login prompt is the page of an auth trap
@@ -170,5 +170,5 @@ def _result_of_capture(url: str, capture: Capture, model: Model | None) -> ScanR
         result = error_result(url, capture.errors[0] if capture.errors else "nothing could be captured", url)
         result.extra["live"] = live_summary(capture)
     else:
-        result = _guarded(url, url, lambda: page_from_capture(capture), model)
+        result = _guarded(url, url, lambda: page_from_capture(capture, ocr=ocr), model)
     return result

@@ -1,12 +1,16 @@
 """Live capture of a URL in real headless Chromium (Debian's ``chromium``, driven by Playwright).
 
 Scam pages attack the browser: they hang the renderer, flood history, loop dialogs and spawn
-worker bombs. A hung renderer blocks Playwright calls such as ``evaluate`` for ever, so the time
-budget is enforced one level up: a *worker process* owns the browser (shared by all pages, a fresh
-context per page) and streams what it observes to the parent as soon as it has it - behaviour
-events, redirects, screenshots, the DOM. When a page overruns its budget, the parent kills the
-worker's whole process group (Playwright driver and Chromium included), starts a new one for the
-next page, and still returns everything that arrived.
+worker bombs. The browser therefore lives in a *worker process* (its own process group) that
+captures many pages at once, each in a fresh browser context, with Playwright's asyncio API:
+
+* every page has its own time budget inside the worker; when it runs out, the page's context is
+  closed, which kills its renderer process, and whatever was observed so far is kept;
+* the worker streams what it observes (behaviour events, redirects, screenshots, the DOM) to the
+  parent as soon as it has it, tagged with the capture's id;
+* if the worker itself stops answering (a wedged driver or browser), the parent kills its whole
+  process tree (driver and Chromium, which lives in a session of its own), starts a new worker and
+  retries the other pages that were in flight once.
 
 Every request the page makes goes through :mod:`scamscope.netguard` (no loopback, private or
 metadata addresses unless ``allow_private``); downloads are cancelled and recorded, never opened.
@@ -14,10 +18,14 @@ metadata addresses unless ``allow_private``); downloads are cancelled and record
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import itertools
 import multiprocessing as mp
 import os
+import queue
 import signal
+import threading
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -36,11 +44,14 @@ LAUNCH_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--disable-quic",
+    "--disable-breakpad",  # no crashpad handler: it would outlive a killed browser, outside its process tree
+    "--disable-crash-reporter",
     "--no-first-run",
     "--mute-audio",
     "--autoplay-policy=no-user-gesture-required",
     "--disable-features=Translate,MediaRouter,OptimizationHints",
 ]
+LAUNCH_ARGS += os.environ.get("SCAMSCOPE_CHROMIUM_ARGS", "").split()  # extra switches, for experiments
 INSTRUMENT_JS = Path(__file__).with_name("instrument.js")
 FLUSH_GLOBAL = "__ssq_k7m2x"  # instrument.js: flush() sends the final counts
 GATE_KEYS = ("Enter", "Escape", "F12", "Control+Shift+I")
@@ -48,9 +59,38 @@ MAX_MESSAGES = 5000  # per page, from the worker
 MAX_TEXT = 2_000_000
 MAX_DOWNLOAD_HASH = 20 * 1024 * 1024
 LAUNCH_TIMEOUT_S = 60.0
-GRACE_S = 3.0  # after the budget, before the worker is killed
-SETTLE_MS = 400  # after "load", for timers that draw the warning
-AFTER_CLICK_MS = 800  # after the click gate, for the lock-in it arms
+GRACE_S = 6.0  # after the budget, before the parent decides the worker is wedged and kills it
+CLOSE_TIMEOUT_S = 4.0  # closing a page's context (kills its renderer)
+
+# Waits are adaptive: at least MIN, then until the page has been quiet (no behaviour event, no
+# new request) for QUIET, at most MAX milliseconds.
+SETTLE_MS = (150, 150, 500)  # after "load": timers that draw the warning, start the siren
+AFTER_CLICK_MS = (200, 200, 800)  # after the click gate: the lock-in it arms
+UNLOAD_MS = 300  # after asking the page to close: an unload trap shows its prompt
+
+# Elements whose pixels are not DOM text: only these regions of the screenshot need OCR.
+REGIONS_JS = """() => {
+  const out = [], W = innerWidth, H = innerHeight;
+  const pick = el => {
+    const r = el.getBoundingClientRect();
+    const x = Math.max(0, r.left), y = Math.max(0, r.top);
+    const w = Math.min(W, r.right) - x, h = Math.min(H, r.bottom) - y;
+    if (w < 40 || h < 12) return;
+    const s = getComputedStyle(el);
+    if (s.visibility === 'hidden' || s.display === 'none' || +s.opacity === 0) return;
+    out.push([Math.round(x), Math.round(y), Math.round(w), Math.round(h)]);
+  };
+  const els = document.querySelectorAll('img,canvas,svg,video,object,embed,input[type=image],*');
+  let n = 0;
+  for (const el of els) {
+    if (++n > 5000 || out.length > 60) break;
+    const tag = el.tagName.toLowerCase();
+    if (['img', 'canvas', 'svg', 'video', 'object', 'embed', 'input'].includes(tag)) { pick(el); continue; }
+    const bg = getComputedStyle(el).backgroundImage;
+    if (bg && bg.includes('url(')) pick(el);
+  }
+  return out;
+}"""
 
 
 @dataclass
@@ -60,6 +100,7 @@ class CaptureOptions:
     budget_s: float = 15.0
     allow_private: bool = False
     click_gate: bool = True
+    ocr: str = "auto"  # screenshot OCR: auto (image regions only), full, off (see scamscope.live.page)
 
 
 @dataclass
@@ -81,10 +122,11 @@ class Capture:
     popups: list[str] = field(default_factory=list)
     auth_prompts: list[dict[str, Any]] = field(default_factory=list)
     screenshots: dict[str, bytes] = field(default_factory=dict)
+    image_regions: list[list[int]] = field(default_factory=list)  # [x, y, w, h] of images/canvas/backgrounds
     errors: list[str] = field(default_factory=list)
     load_error: str | None = None  # the page itself could not be loaded (net::ERR_..., HTTP-level failure)
     timed_out: bool = False
-    killed: bool = False
+    killed: bool = False  # the whole browser had to be killed (the worker stopped answering)
     seconds: float = 0.0
 
     def apply(self, kind: str, payload: Any) -> None:
@@ -96,8 +138,12 @@ class Capture:
             self.screenshots[name] = data
         elif kind in ("html", "text", "title", "final_url", "load_error"):
             setattr(self, kind, payload)
-        elif kind in ("redirects",):
+        elif kind == "redirects":
             self.redirects = payload
+        elif kind == "regions":
+            self.image_regions = payload
+        elif kind == "timed_out":
+            self.timed_out = True
         elif kind == "navigation":
             # same-document navigations (pushState) fire too: keep changes only, bounded
             if (not self.navigations or self.navigations[-1] != payload) and len(self.navigations) < 50:
@@ -118,55 +164,136 @@ class Capture:
             self.errors.append(payload)
 
 
+def _first_line(exc: BaseException, limit: int = 200) -> str:
+    text = str(exc)
+    return text.splitlines()[0][:limit] if text else type(exc).__name__
+
+
 # --- the worker process -------------------------------------------------------------------------
 
 
 def _worker_main(conn: Connection) -> None:
-    """Own a browser; capture each requested URL, streaming observations back on ``conn``."""
+    """Own a browser; capture requested URLs concurrently, streaming observations back on ``conn``."""
     os.setsid()  # own process group: the parent can kill us with the driver and Chromium
     try:
-        from playwright.sync_api import sync_playwright
-
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-            conn.send(("ready", browser.version))
-            while True:
-                try:
-                    request = conn.recv()
-                except EOFError:
-                    break
-                if request is None:
-                    break
-                _capture_one(browser, conn, request)
-                conn.send(("done", None))
-            browser.close()
+        asyncio.run(_worker(conn))
     except Exception as exc:  # report, then let the parent restart us
         try:
-            conn.send(("fatal", f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"))
+            conn.send((None, "fatal", _first_line(exc)))
         except OSError:
             pass
 
 
-def _capture_one(browser: Any, conn: Connection, request: dict[str, Any]) -> None:  # noqa: C901 - one linear script
-    from playwright.sync_api import Error as PlaywrightError
+async def _worker(conn: Connection) -> None:
+    from playwright.async_api import async_playwright
 
-    from scamscope.netguard import RefusedURL, check_url
+    loop = asyncio.get_running_loop()
+    inbox: asyncio.Queue[Any] = asyncio.Queue()
 
-    url: str = request["url"]
-    opts = CaptureOptions(**request["options"])
-    profile = PROFILES.get(opts.profile, PROFILES[DEFAULT_PROFILE])
-    start = time.monotonic()
-    sent = 0
-
-    def send(kind: str, payload: Any) -> None:
-        nonlocal sent
-        if sent < MAX_MESSAGES or kind in ("screenshot", "html", "text", "title", "final_url", "redirects"):
-            sent += 1
+    def reader() -> None:  # blocking pipe reads stay off the event loop
+        while True:
             try:
-                conn.send((kind, payload))
+                msg = conn.recv()
+            except (EOFError, OSError):
+                msg = None
+            loop.call_soon_threadsafe(inbox.put_nowait, msg)
+            if msg is None:
+                return
+
+    threading.Thread(target=reader, daemon=True).start()
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        closing = False
+
+        def on_disconnected(_browser: Any) -> None:
+            if not closing:  # Chromium crashed: let the parent restart us and retry the pages in flight
+                try:
+                    conn.send((None, "fatal", "the browser crashed"))
+                finally:
+                    os._exit(1)
+
+        browser.on("disconnected", on_disconnected)
+        conn.send((None, "ready", browser.version))
+        tasks: set[asyncio.Task[None]] = set()
+        while True:
+            msg = await inbox.get()
+            if msg is None:
+                break
+            cid, request = msg
+            task = asyncio.create_task(_run_one(browser, conn, cid, request))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        closing = True
+        for task in list(tasks):
+            task.cancel()
+        await browser.close()
+
+
+class _PageState:
+    """What a capture task shares with its event handlers."""
+
+    def __init__(self, conn: Connection, cid: int) -> None:
+        self.conn = conn
+        self.cid = cid
+        self.sent = 0
+        self.context: Any = None
+        self.last_activity = time.monotonic()
+        self.closed = asyncio.Event()
+
+    def send(self, kind: str, payload: Any) -> None:
+        if self.sent < MAX_MESSAGES or kind in ("screenshot", "html", "text", "title", "final_url", "redirects", "regions", "timed_out", "done"):
+            self.sent += 1
+            try:
+                self.conn.send((self.cid, kind, payload))
             except (OSError, ValueError):
                 pass
 
+    def touch(self) -> None:
+        self.last_activity = time.monotonic()
+
+    async def quiet(self, timing: tuple[int, int, int], left_ms: float) -> None:
+        """Wait at least ``min``, then until ``quiet`` ms passed without activity, at most ``max`` (and the budget)."""
+        lo, quiet, hi = timing
+        hi = max(0.0, min(hi, left_ms))
+        start = time.monotonic()
+        await asyncio.sleep(min(lo, hi) / 1000)
+        while (time.monotonic() - start) * 1000 < hi:
+            idle = (time.monotonic() - self.last_activity) * 1000
+            if idle >= quiet:
+                return
+            await asyncio.sleep(min(quiet - idle, hi - (time.monotonic() - start) * 1000) / 1000 + 0.005)
+
+
+async def _run_one(browser: Any, conn: Connection, cid: int, request: dict[str, Any]) -> None:
+    """Capture one page within its budget; close its context whatever happened; then say ``done``."""
+    opts = CaptureOptions(**request["options"])
+    state = _PageState(conn, cid)
+    try:
+        await asyncio.wait_for(_capture(browser, state, request["url"], opts), timeout=opts.budget_s)
+    except TimeoutError:
+        state.send("timed_out", True)
+        state.send("error", f"page overran its {opts.budget_s:g} s budget: its renderer was closed")
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        state.send("error", f"capture: {_first_line(exc)}")
+    finally:
+        if state.context is not None:
+            try:  # closing the context kills the page's renderer, hung or not
+                await asyncio.wait_for(state.context.close(), timeout=CLOSE_TIMEOUT_S)
+            except Exception as exc:
+                state.send("error", f"closing the page: {_first_line(exc)}")
+        state.send("done", None)
+
+
+async def _capture(browser: Any, state: _PageState, url: str, opts: CaptureOptions) -> None:  # noqa: C901 - one linear script
+    from playwright.async_api import Error as PlaywrightError
+
+    from scamscope.netguard import RefusedURL, check_url
+
+    profile = PROFILES.get(opts.profile, PROFILES[DEFAULT_PROFILE])
+    start = time.monotonic()
+    send = state.send
     verdicts: dict[tuple[str, int | None], str | None] = {}
 
     def refusal(target: str) -> str | None:
@@ -185,7 +312,7 @@ def _capture_one(browser: Any, conn: Connection, request: dict[str, Any]) -> Non
         return verdicts[key]
 
     headers = {"Accept-Language": profile.accept_language} if profile.accept_language else {}
-    context = browser.new_context(
+    context = state.context = await browser.new_context(
         user_agent=profile.user_agent,
         locale=profile.locale,
         timezone_id=profile.timezone,
@@ -196,88 +323,98 @@ def _capture_one(browser: Any, conn: Connection, request: dict[str, Any]) -> Non
         service_workers="block",
         extra_http_headers=headers,
     )
-    try:
-        # Events travel as tagged console messages: a Playwright binding would hand the page a user
-        # gesture on every call, letting it go fullscreen or lock keys without any click.
-        context.add_init_script(script="window.__scamscope_transport = 'console';")
-        context.add_init_script(path=str(INSTRUMENT_JS))
+    # Events travel as tagged console messages: a Playwright binding would hand the page a user
+    # gesture on every call, letting it go fullscreen or lock keys without any click.
+    await context.add_init_script(script="window.__scamscope_transport = 'console';")
+    await context.add_init_script(path=str(INSTRUMENT_JS))
 
-        def on_route(route: Any) -> None:
-            target = route.request.url
-            why = refusal(target)
+    async def on_route(route: Any) -> None:
+        state.touch()
+        target = route.request.url
+        why = await asyncio.to_thread(refusal, target) if _needs_lookup(target, verdicts) else refusal(target)
+        try:
             if why:
                 send("blocked", {"url": target[:500], "reason": why})
-                route.abort("blockedbyclient")
+                await route.abort("blockedbyclient")
             else:
-                route.continue_()
+                await route.continue_()
+        except PlaywrightError:
+            pass  # the page or context went away meanwhile
 
-        context.route("**/*", on_route)
-        page = context.new_page()
-        context.on("page", lambda p: _on_popup(p, send))
-        page.on("dialog", lambda d: _on_dialog(d, send))
-        page.on("console", lambda m: _on_console(m.text, send))
-        page.on("response", lambda r: _on_response(r, send))
-        page.on("download", lambda d: _on_download(d, context, refusal, send))
-        page.on(
-            "framenavigated",
-            lambda f: send("navigation", f.url[:2000]) if f == page.main_frame else None,
-        )
+    await context.route("**/*", on_route)
+    page = await context.new_page()
+    context.on("page", lambda p: asyncio.ensure_future(_on_popup(p, send)))
+    page.on("dialog", lambda d: asyncio.ensure_future(_on_dialog(d, state)))
+    page.on("console", lambda m: _on_console(m.text, state))
+    page.on("response", lambda r: _on_response(r, send))
+    page.on("download", lambda d: asyncio.ensure_future(_on_download(d, context, refusal, send)))
+    page.on("close", lambda _p: state.closed.set())
+    page.on("framenavigated", lambda f: send("navigation", f.url[:2000]) if f == page.main_frame else None)
 
-        budget_ms = opts.budget_s * 1000
-        nav_ms = max(2000.0, budget_ms * 0.5)
-        response = None
-        last_error = ""
-        try:
-            response = page.goto(url, wait_until="load", timeout=nav_ms, referer=opts.referrer)
+    budget_ms = opts.budget_s * 1000
+
+    def left_ms() -> float:
+        return budget_ms - (time.monotonic() - start) * 1000
+
+    response = None
+    last_error = ""
+    try:
+        response = await page.goto(url, wait_until="load", timeout=max(2000.0, budget_ms * 0.5), referer=opts.referrer)
+    except PlaywrightError as exc:
+        last_error = _first_line(exc)
+        send("error", f"navigation: {last_error}")
+    if response is not None:
+        send("redirects", await _redirect_chain(response))
+    if (response is None and _net_error(last_error)) or page.url.startswith("chrome-error://"):
+        # Chromium's own error page (it even has a game with Web Audio): nothing of the site
+        send("load_error", _net_error(last_error) or "the page could not be loaded")
+        return
+
+    await state.quiet(SETTLE_MS, left_ms() - 4000)
+    await _screenshot(page, "before", send)
+    if opts.click_gate and left_ms() > 3000:
+        try:  # click and press keys like a person would: many kits arm their lock-in then,
+            # and a victim tries Escape, DevTools and the context menu to get out
+            await page.mouse.click(profile.width // 2, profile.height // 2)
+            for key in GATE_KEYS:
+                await page.keyboard.press(key)
+            await page.mouse.click(profile.width // 2, profile.height // 2, button="right")
         except PlaywrightError as exc:
-            last_error = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-            send("error", f"navigation: {last_error}")
-        if response is not None:
-            send("redirects", _redirect_chain(response))
-        if (response is None and _net_error(last_error)) or page.url.startswith("chrome-error://"):
-            # Chromium's own error page (it even has a game with Web Audio): nothing of the site
-            send("load_error", _net_error(last_error) or "the page could not be loaded")
-            return
-
-        def left_ms() -> float:
-            return budget_ms - (time.monotonic() - start) * 1000
-
-        page.wait_for_timeout(min(SETTLE_MS, max(0, left_ms() - 4000)))
-        _screenshot(page, "before", send)
-        if opts.click_gate and left_ms() > 3000:
-            try:  # click and press keys like a person would: many kits arm their lock-in then,
-                # and a victim tries Escape, DevTools and the context menu to get out
-                page.mouse.click(profile.width // 2, profile.height // 2)
-                for key in GATE_KEYS:
-                    page.keyboard.press(key)
-                page.mouse.click(profile.width // 2, profile.height // 2, button="right")
-            except PlaywrightError as exc:
-                send("error", f"click gate: {str(exc).splitlines()[0][:200]}")
-            page.wait_for_timeout(min(AFTER_CLICK_MS, max(0, left_ms() - 2500)))
-            _screenshot(page, "after", send)
-        send("final_url", page.url)
+            send("error", f"click gate: {_first_line(exc)}")
+        state.touch()
+        await state.quiet(AFTER_CLICK_MS, left_ms() - 2500)
+        await _screenshot(page, "after", send)
+    send("final_url", page.url)
+    try:
+        send("title", (await page.title())[:1000])
+        send("html", (await page.content())[:MAX_TEXT])
+        texts = []
+        for frame in page.frames[:20]:
+            try:
+                texts.append(await frame.evaluate("() => document.body ? document.body.innerText : ''") or "")
+            except PlaywrightError:
+                continue
+        send("text", "\n".join(texts)[:MAX_TEXT])
         try:
-            send("title", page.title()[:1000])
-            send("html", page.content()[:MAX_TEXT])
-            texts = []
-            for frame in page.frames[:20]:
-                try:
-                    texts.append(frame.evaluate("() => document.body ? document.body.innerText : ''") or "")
-                except PlaywrightError:
-                    continue
-            send("text", "\n".join(texts)[:MAX_TEXT])
-            page.evaluate(f"() => {{ const k = window.{FLUSH_GLOBAL}; if (k && k.flush) k.flush(); }}")
-            page.wait_for_timeout(100)
-            # leaving the page, as a victim would: an unload trap shows its "leave site?" prompt
-            page.close(run_before_unload=True)
-            page.wait_for_timeout(300)
+            send("regions", await page.evaluate(REGIONS_JS))
         except PlaywrightError as exc:
-            send("error", f"reading the page: {str(exc).splitlines()[0][:200]}")
-    finally:
+            send("error", f"image regions: {_first_line(exc)}")
+        # final counts; console events reach us before the evaluation's answer
+        await page.evaluate(f"() => {{ const k = window.{FLUSH_GLOBAL}; if (k && k.flush) k.flush(); }}")
+        # leaving the page, as a victim would: an unload trap shows its "leave site?" prompt
+        await page.close(run_before_unload=True)
         try:
-            context.close()
-        except Exception:  # the parent restarts the worker if the browser is broken
+            await asyncio.wait_for(state.closed.wait(), timeout=min(UNLOAD_MS, max(0, left_ms())) / 1000)
+        except TimeoutError:
             pass
+    except PlaywrightError as exc:
+        send("error", f"reading the page: {_first_line(exc)}")
+
+
+def _needs_lookup(target: str, verdicts: dict[tuple[str, int | None], str | None]) -> bool:
+    """Whether checking ``target`` would resolve a host name not seen before (DNS: off the event loop)."""
+    parts = urlsplit(target)
+    return parts.scheme in ("http", "https") and (parts.hostname or "", parts.port) not in verdicts
 
 
 def _net_error(message: str) -> str:
@@ -288,7 +425,7 @@ def _net_error(message: str) -> str:
     return ""
 
 
-def _redirect_chain(response: Any) -> list[dict[str, Any]]:
+async def _redirect_chain(response: Any) -> list[dict[str, Any]]:
     chain = []
     req = response.request
     hops = []
@@ -296,16 +433,16 @@ def _redirect_chain(response: Any) -> list[dict[str, Any]]:
         hops.append(req)
         req = req.redirected_from
     for r in reversed(hops):
-        resp = r.response() if r.redirected_to is not None else response
+        resp = await r.response() if r.redirected_to is not None else response
         chain.append({"url": r.url[:2000], "status": resp.status if resp else None, "kind": "http"})
     return chain
 
 
-def _screenshot(page: Any, name: str, send: Any) -> None:
+async def _screenshot(page: Any, name: str, send: Any) -> None:
     try:
-        send("screenshot", (name, page.screenshot(type="png", timeout=3000, animations="disabled")))
+        send("screenshot", (name, await page.screenshot(type="png", timeout=3000, animations="disabled")))
     except Exception as exc:  # a hung renderer cannot be photographed
-        send("error", f"screenshot {name}: {str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__}")
+        send("error", f"screenshot {name}: {_first_line(exc, 160)}")
 
 
 def _on_response(response: Any, send: Any) -> None:
@@ -316,62 +453,60 @@ def _on_response(response: Any, send: Any) -> None:
             send("auth_prompt", {"url": response.url[:500], "realm": realm[:1000]})
 
 
-def _on_console(text: str, send: Any) -> None:
+def _on_console(text: str, state: _PageState) -> None:
     from scamscope.live.behaviour import parse_console
 
     event = parse_console(text)
     if event is not None:
-        send("event", event)
+        state.touch()
+        state.send("event", event)
     else:
-        send("console", text[:300])
+        state.send("console", text[:300])
 
 
-def _on_dialog(dialog: Any, send: Any) -> None:
-    send("dialog", {"kind": dialog.type, "message": dialog.message[:500]})
+async def _on_dialog(dialog: Any, state: _PageState) -> None:
+    state.touch()
+    state.send("dialog", {"kind": dialog.type, "message": dialog.message[:500]})
     if dialog.type == "beforeunload":  # the page held up its own closing
-        send("event", {"type": "beforeunload", "detail": {"via": "prompted", "message": dialog.message[:200], "count": 1}, "t": 0, "top": True})
-    try:
-        dialog.dismiss()
+        state.send("event", {"type": "beforeunload", "detail": {"via": "prompted", "message": dialog.message[:200], "count": 1}, "t": 0, "top": True})
+    try:  # "leave" an unload prompt: a page held open by a dismissed prompt can crash Chromium when its context closes
+        await (dialog.accept() if dialog.type == "beforeunload" else dialog.dismiss())
     except Exception:
         pass
 
 
-def _on_popup(popup: Any, send: Any) -> None:
+async def _on_popup(popup: Any, send: Any) -> None:
     send("popup", popup.url[:2000])
     try:
-        popup.close()
+        await popup.close()
     except Exception:
         pass
 
 
-def _on_download(download: Any, context: Any, refusal: Any, send: Any) -> None:
+async def _on_download(download: Any, context: Any, refusal: Any, send: Any) -> None:
     """Record a download without keeping or opening it: name, type, size and SHA-256 of the bytes."""
     info: dict[str, Any] = {"url": download.url[:2000], "name": download.suggested_filename[:300]}
     try:
-        download.cancel()
+        await download.cancel()
     except Exception:
         pass
-    if download.url.startswith(("http://", "https://")) and not refusal(download.url):
+    if download.url.startswith(("http://", "https://")) and not await asyncio.to_thread(refusal, download.url):
         try:
-            resp = context.request.get(download.url, timeout=5000, max_redirects=3)
-            body = resp.body()
+            resp = await context.request.get(download.url, timeout=5000, max_redirects=3)
+            body = await resp.body()
             if len(body) <= MAX_DOWNLOAD_HASH:
-                info.update(
-                    size=len(body),
-                    sha256=hashlib.sha256(body).hexdigest(),
-                    type=resp.headers.get("content-type", ""),
-                )
+                info.update(size=len(body), sha256=hashlib.sha256(body).hexdigest(), type=resp.headers.get("content-type", ""))
         except Exception as exc:
-            info["error"] = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+            info["error"] = _first_line(exc, 160)
     send("download", info)
 
 
 # --- the parent side ----------------------------------------------------------------------------
 
 
-def group_members(pgid: int) -> list[int]:
-    """Live (not zombie) processes of a process group, read from /proc."""
-    members = []
+def _proc_table() -> dict[int, tuple[int, int, str]]:
+    """pid -> (parent pid, process group, state) of every process, from /proc."""
+    table = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -380,36 +515,147 @@ def group_members(pgid: int) -> list[int]:
         except OSError:
             continue
         fields = stat[stat.rfind(")") + 2 :].split()
-        if len(fields) > 2 and fields[0] != "Z" and int(fields[2]) == pgid:
-            members.append(int(entry.name))
-    return members
+        if len(fields) > 2:
+            table[int(entry.name)] = (int(fields[1]), int(fields[2]), fields[0])
+    return table
 
 
-def wait_group_gone(pgid: int, timeout: float = 5.0) -> bool:
-    """Wait until no live process of the group is left (killing stragglers again)."""
+def group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes of a process group."""
+    return [pid for pid, (_pp, pg, state) in _proc_table().items() if pg == pgid and state != "Z"]
+
+
+def tree_members(root: int) -> list[int]:
+    """Live (not zombie) processes descending from ``root``, ``root`` included.
+
+    Playwright starts Chromium in a session of its own, so the worker's process group does not
+    hold the browser: killing must follow the process tree.
+    """
+    table = _proc_table()
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _pg, _st) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        if pid in table and table[pid][2] != "Z":
+            found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def kill_tree(root: int, timeout: float = 5.0) -> bool:
+    """SIGKILL ``root``, everything below it and their process groups; wait until none is left."""
+    table = _proc_table()
+    pids = set(tree_members(root))
+    groups = {table[p][1] for p in pids if p in table} | {root}
     end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if not group_members(pgid):
-            return True
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+    while True:
+        for pg in groups:
+            try:
+                os.killpg(pg, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        live = {p for p, (_pp, pg, st) in _proc_table().items() if st != "Z" and (p in pids or pg in groups)}
+        if not live or time.monotonic() >= end:
+            return not live
+        pids |= live
         time.sleep(0.05)
-    return not group_members(pgid)
 
+
+class _Worker:
+    """One worker process and the thread that hands its messages to the captures waiting for them."""
+
+    def __init__(self, ctx: Any) -> None:
+        parent, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_main, args=(child,), daemon=True)
+        self.proc.start()
+        child.close()
+        self.conn = parent
+        self.version = ""
+        self.send_lock = threading.Lock()
+        self.inboxes: dict[int, queue.Queue[tuple[str, Any]]] = {}
+        self.dead = False
+        if not parent.poll(LAUNCH_TIMEOUT_S):
+            self.kill()
+            raise RuntimeError("the browser did not start within 60 s")
+        try:
+            _cid, kind, payload = parent.recv()
+        except (EOFError, OSError, ValueError, TypeError):
+            kind, payload = "fatal", "the worker process exited"
+        if kind != "ready":
+            self.kill()
+            raise RuntimeError(f"the browser did not start: {payload}")
+        self.version = str(payload)
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        while True:
+            try:
+                cid, kind, payload = self.conn.recv()
+            except (EOFError, OSError, ValueError, TypeError):
+                break
+            if cid is None:  # a worker-wide message: "fatal"
+                if kind == "fatal":
+                    break
+                continue
+            box = self.inboxes.get(cid)
+            if box is not None:
+                box.put((kind, payload))
+        self.dead = True
+        for box in list(self.inboxes.values()):
+            box.put(("worker_gone", None))
+
+    def submit(self, cid: int, url: str, options: CaptureOptions) -> queue.Queue[tuple[str, Any]]:
+        box: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self.inboxes[cid] = box
+        with self.send_lock:
+            self.conn.send((cid, {"url": url, "options": options.__dict__}))
+        return box
+
+    def alive(self) -> bool:
+        return not self.dead and self.proc.is_alive()
+
+    def kill(self) -> None:
+        """Kill the worker with its driver and Chromium; reap it and wait for the group to be gone."""
+        self.dead = True
+        kill_tree(self.proc.pid)
+        self.proc.join(10)
+        try:
+            self.conn.close()
+        except OSError:
+            pass
+        for box in list(self.inboxes.values()):
+            box.put(("worker_gone", None))
+
+    def close(self) -> None:
+        if self.alive():
+            try:
+                with self.send_lock:
+                    self.conn.send(None)
+                self.proc.join(10)
+            except (OSError, ValueError):
+                pass
+        self.kill()
 
 
 class LiveCapturer:
-    """Captures URLs one at a time with a shared browser in a killable worker process.
+    """Captures URLs with one shared browser in a killable worker process.
 
-    Use as a context manager; one instance per thread of work (``--jobs N`` runs N of them).
+    Thread-safe: ``--jobs N`` runs N threads that share one capturer, so up to N pages are open at
+    once, each in its own browser context. Use as a context manager.
     """
 
     def __init__(self) -> None:
         self._ctx = mp.get_context("spawn")
-        self._proc: Any = None
-        self._conn: Connection | None = None
+        self._lock = threading.Lock()
+        self._worker: _Worker | None = None
+        self._ids = itertools.count(1)
         self.browser_version = ""
 
     def __enter__(self) -> LiveCapturer:
@@ -418,86 +664,76 @@ class LiveCapturer:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _start(self) -> None:
-        parent, child = self._ctx.Pipe()
-        self._proc = self._ctx.Process(target=_worker_main, args=(child,), daemon=True)
-        self._proc.start()
-        child.close()
-        self._conn = parent
-        if not parent.poll(LAUNCH_TIMEOUT_S):
-            self._kill()
-            raise RuntimeError("the browser did not start within 60 s")
-        try:
-            kind, payload = parent.recv()
-        except (EOFError, OSError):
-            kind, payload = "fatal", "the worker process exited"
-        if kind != "ready":
-            self._kill()
-            raise RuntimeError(f"the browser did not start: {payload}")
-        self.browser_version = str(payload)
+    @property
+    def worker_pid(self) -> int | None:
+        """Process (and process group) id of the current worker, if one runs."""
+        w = self._worker
+        return w.proc.pid if w is not None and w.alive() else None
 
-    def _kill(self) -> None:
-        """Kill the worker with its driver and Chromium; reap it and wait for the group to be gone."""
-        if self._proc is not None:
-            pgid = self._proc.pid
-            try:
-                os.killpg(pgid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            self._proc.join(10)
-            wait_group_gone(pgid)
-        if self._conn is not None:
-            self._conn.close()
-        self._proc = None
-        self._conn = None
+    def _current(self) -> _Worker:
+        with self._lock:
+            if self._worker is None or not self._worker.alive():
+                if self._worker is not None:
+                    self._worker.kill()
+                self._worker = _Worker(self._ctx)
+                self.browser_version = self._worker.version
+            return self._worker
+
+    def _kill(self, worker: _Worker) -> None:
+        with self._lock:
+            worker.kill()
+            if self._worker is worker:
+                self._worker = None
 
     def close(self) -> None:
-        if self._conn is not None and self._proc is not None and self._proc.is_alive():
-            try:
-                self._conn.send(None)
-                self._proc.join(10)
-            except (OSError, ValueError):
-                pass
-        self._kill()
+        with self._lock:
+            if self._worker is not None:
+                self._worker.close()
+                self._worker = None
 
     def capture(self, url: str, options: CaptureOptions | None = None) -> Capture:
         """Capture ``url`` within ``options.budget_s`` (plus a short grace), whatever the page does."""
         opts = options or CaptureOptions()
-        result = Capture(url=url)
         started = time.monotonic()
+        result = self._attempt(url, opts, started)
+        if result is None:  # the browser died under another page: start over once on a new one
+            result = self._attempt(url, opts, time.monotonic()) or Capture(url=url, errors=["the browser died twice"], killed=True)
+            result.errors.insert(0, "the browser was restarted while this page loaded: captured again")
+        result.seconds = round(time.monotonic() - started, 3)
+        return result
+
+    def _attempt(self, url: str, opts: CaptureOptions, started: float) -> Capture | None:
+        """One try. ``None`` when the worker died for a reason other than this page overrunning."""
+        result = Capture(url=url)
         try:
-            if self._proc is None or not self._proc.is_alive():
-                self._start()
+            worker = self._current()
         except (RuntimeError, OSError) as exc:
             result.errors.append(str(exc))
             return result
-        assert self._conn is not None
-        self._conn.send({"url": url, "options": opts.__dict__})
+        cid = next(self._ids)
+        try:
+            box = worker.submit(cid, url, opts)
+        except (OSError, ValueError):
+            self._kill(worker)
+            return None
         deadline = started + opts.budget_s + GRACE_S
-        while True:
-            left = deadline - time.monotonic()
-            try:
-                ready = left > 0 and self._conn.poll(left)
-            except (OSError, EOFError):
-                ready = True  # the pipe broke: recv() below reports the dead worker
-            if not ready:  # poll waited until the deadline: the page overran its budget
-                result.timed_out = result.killed = True
-                result.errors.append(f"page overran its {opts.budget_s:.0f} s budget: browser killed and restarted")
-                self._kill()
-                break
-            try:
-                kind, payload = self._conn.recv()
-            except (EOFError, OSError):
-                result.errors.append("the browser process died: restarted")
-                result.killed = True
-                self._kill()
-                break
-            if kind == "done":
-                break
-            if kind == "fatal":
-                result.errors.append(f"browser failure: {payload}")
-                self._kill()
-                break
-            result.apply(kind, payload)
-        result.seconds = round(time.monotonic() - started, 3)
-        return result
+        try:
+            while True:
+                try:
+                    kind, payload = box.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:  # the worker did not finish this page in time: it is wedged
+                    result.timed_out = result.killed = True
+                    result.errors.append(f"page overran its {opts.budget_s:g} s budget and the browser stopped answering: browser killed and restarted")
+                    self._kill(worker)
+                    return result
+                if kind == "done":
+                    return result
+                if kind == "worker_gone":
+                    if result.timed_out or time.monotonic() >= deadline - GRACE_S:
+                        result.killed = True
+                        result.errors.append("the browser process died: restarted")
+                        return result
+                    return None
+                result.apply(kind, payload)
+        finally:
+            worker.inboxes.pop(cid, None)

@@ -13,17 +13,32 @@ from scamscope.acquire import build_page
 from scamscope.live.capture import Capture
 from scamscope.types import Page
 
+OCR_MODES = ("auto", "full", "off")
+MIN_DOM_TEXT = 40  # characters: below this, the page drew its text some other way: read it all
 
-def _ocr(capture: Capture) -> tuple[str | None, str | None]:
+
+def _ocr(capture: Capture, mode: str = "auto") -> tuple[str | None, str | None]:
+    """OCR of the screenshot (after the click, else before).
+
+    ``auto`` reads only the regions drawn by images, canvas and CSS backgrounds (the DOM text is
+    already exact), or the whole screenshot when the DOM has almost no text; ``full`` reads it all;
+    ``off`` none.
+    """
     shot = capture.screenshots.get("after") or capture.screenshots.get("before")
-    if not shot:
+    if not shot or mode == "off":
         return None, None
-    from scamscope.ocr import OcrError, ocr_image
+    from scamscope.ocr import OcrError, crop_regions, ocr_image
 
     try:
+        if mode == "auto" and len(capture.text.strip()) >= MIN_DOM_TEXT:
+            shot = crop_regions(shot, capture.image_regions) if capture.image_regions else None
+            if shot is None:
+                return None, None
         return ocr_image(shot).text, None
     except OcrError as exc:
         return None, f"screenshot OCR: {exc}"
+    except (OSError, ValueError) as exc:  # a screenshot Pillow cannot read
+        return None, f"screenshot OCR: unreadable screenshot ({exc})"
 
 
 def live_summary(capture: Capture) -> dict[str, Any]:
@@ -48,13 +63,13 @@ def live_summary(capture: Capture) -> dict[str, Any]:
     }
 
 
-def page_from_capture(capture: Capture, *, ocr: bool = True) -> Page:
+def page_from_capture(capture: Capture, *, ocr: str = "auto") -> Page:
     url = capture.final_url or capture.url
     source = capture.html or capture.text or "\n".join(a.get("realm", "") for a in capture.auth_prompts)
     page = build_page(source or " ", source=capture.url, url=url, kind="html" if capture.html else "text")
     if capture.title and not page.title:
         page.title = capture.title
-    ocr_text, ocr_error = _ocr(capture) if ocr else (None, None)
+    ocr_text, ocr_error = _ocr(capture, ocr)
     dialog_text = "\n".join(
         dict.fromkeys([d.get("message", "") for d in capture.dialogs[:50]] + [a.get("realm", "") for a in capture.auth_prompts])
     )
