@@ -139,7 +139,7 @@ def _partial_target(path: Path) -> Any:
     # a collection may hold the volume one level down (C/, c/, "%3A" folders of KAPE, ...)
     for candidate in [path, *sorted(p for p in path.iterdir() if p.is_dir())]:
         names = {p.name.lower() for p in candidate.iterdir() if p.is_dir()}
-        if names & {"users", "programdata", "windows"}:
+        if names & {"users", "programdata", "windows", "program files", "program files (x86)"}:
             root = candidate
             break
     target = Target(path=path)
