@@ -246,6 +246,8 @@ def triage(
     import os
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    from rich.markup import escape
+
     from scamscope.triage.pipeline import TriageError, run
     from scamscope.triage.report.findings_json import findings_doc
     from scamscope.triage.report.terminal import summary_lines
@@ -256,20 +258,20 @@ def triage(
         try:
             zone = ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
-            err.print(f"[red]error:[/] unknown time zone {tz!r} (use an IANA name such as Asia/Tokyo or UTC)", markup=True)
+            err.print(f"[red]error:[/] unknown time zone {escape(repr(tz))} (use an IANA name such as Asia/Tokyo or UTC)", markup=True, soft_wrap=True)
             raise typer.Exit(EXIT_ERROR) from None
     try:
         result = run(target, out, tz=zone, command=["scamscope", *sys.argv[1:]], pdf=not no_pdf)
     except TriageError as exc:
-        err.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+        err.print(f"[red]error:[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_ERROR) from None
     except OSError as exc:
-        err.print(f"[red]error:[/] {exc.filename or ''}: {exc.strerror or exc}", markup=True, highlight=False)
+        err.print(f"[red]error:[/] {escape(str(exc.filename or ''))}: {escape(str(exc.strerror or exc))}", markup=True, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_ERROR) from None
     except Exception as exc:  # never a traceback for the user; SCAMSCOPE_DEBUG=1 shows it
         if os.environ.get("SCAMSCOPE_DEBUG"):
             raise
-        err.print(f"[red]error:[/] triage failed: {type(exc).__name__}: {str(exc)[:300]}", markup=True, highlight=False)
+        err.print(f"[red]error:[/] triage failed: {type(exc).__name__}: {escape(str(exc)[:300])}", markup=True, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_ERROR) from None
     if json_out:
         typer.echo(json.dumps(findings_doc(result), ensure_ascii=False, indent=1))

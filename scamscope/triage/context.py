@@ -110,6 +110,8 @@ def open_target(path: Path, tz: tzinfo | None = None) -> TriageContext:
     if target is not None and target.os == "windows":
         ctx = TriageContext(target=target, root=target.fs.path("sysvol"), partial=False)
         try:
+            # dissect falls back to UTC without a word when the SYSTEM hive is missing: require the key itself
+            target.registry.key("HKLM\\SYSTEM\\CurrentControlSet\\Control\\TimeZoneInformation")
             ctx.local_tz = target.datetime.tzinfo
             ctx.tz_source = "registry"
         except Exception:

@@ -1,0 +1,225 @@
+"""The triage run: hash the evidence, open it, run every collector, link, interpret, write the case folder.
+
+``run(target, out)`` does, in order: refuse an output folder inside the evidence -> SHA-256 of every
+input file -> open the target read-only (dissect.target) -> every collector, each one's failure
+caught and kept as a problem -> merge, UTC, sort, ids E0001../S01.. -> findings, story, leak scope,
+advice -> timeline.jsonl/.csv -> SHA-256 again -> findings.json, report.html, report.pdf,
+evidence.json. Progress goes to ``progress`` (stderr by default), one line per step.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any, TextIO
+
+from scamscope.triage.advice import Advice, advise
+from scamscope.triage.collectors import all_collectors
+from scamscope.triage.evidence import EvidenceLog, compare, hash_inputs, now_utc, versions
+from scamscope.triage.findings import Finding, build_findings, indicators_found, session_window
+from scamscope.triage.integrity import image_problems, truncation_hint
+from scamscope.triage.leak import LeakAssessment, assess
+from scamscope.triage.link import Links, dedupe, link, normalise_times
+from scamscope.triage.passwords import PasswordStore, password_stores
+from scamscope.triage.story import Step, reconstruct
+from scamscope.triage.types import Collected, Problem
+
+OUTPUTS = ("report.html", "report.pdf", "findings.json", "timeline.jsonl", "timeline.csv", "evidence.json")
+
+
+@dataclass
+class CollectorRun:
+    name: str
+    seconds: float
+    counts: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass
+class TriageResult:
+    target: Path
+    out: Path
+    partial: bool
+    system: dict[str, str]
+    local_tz: str
+    tz_source: str
+    collected: Collected
+    links: Links
+    runs: list[CollectorRun]
+    stores: list[PasswordStore]
+    findings: list[Finding]
+    story: list[Step]
+    leak: LeakAssessment
+    advice: list[Advice]
+    evidence: EvidenceLog
+    window: timedelta
+    outputs: dict[str, Path] = field(default_factory=dict)
+    chromium: str = ""  # version of the Chromium that printed report.pdf
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.collected.problems
+
+    @property
+    def found(self) -> bool:
+        return indicators_found(self.findings)
+
+
+class TriageError(Exception):
+    """A triage that cannot start (bad target, output folder inside the evidence, ...): one-line message."""
+
+
+def _say(progress: TextIO | None, text: str) -> None:
+    if progress is not None:
+        progress.write(f"triage: {text}\n")
+        progress.flush()
+
+
+def check_out_dir(target: Path, out: Path) -> None:
+    """Refuse a case folder inside (or equal to) the evidence, or one that is an existing file."""
+    t, o = target.resolve(), out.resolve()
+    if t.is_dir() and (o == t or t in o.parents):
+        raise TriageError(f"refusing to write {out} inside the evidence {target}: choose a case folder outside it")
+    if o == t or (t.is_file() and o == t.parent / t.name):
+        raise TriageError(f"refusing to write over the evidence {target}")
+    if o.exists() and not o.is_dir():
+        raise TriageError(f"{out} exists and is not a folder")
+
+
+def _system(ctx: Any) -> dict[str, str]:
+    out = {"os": "windows" if not ctx.partial else "unknown (partial collection)"}
+    for key, attr in (("hostname", "hostname"), ("version", "version")):
+        try:
+            value = getattr(ctx.target, attr)
+            if value:
+                out[key] = str(value)
+        except Exception:
+            pass
+    return out
+
+
+def no_dissect_cache() -> None:
+    """Stop dissect from writing plugin caches: it does when a ``.targetcfg.py`` beside (or inside) the
+    evidence, in its parents, the working folder or the home folder sets ``CACHE_DIR``."""
+    from dissect.target.helpers import cache
+
+    cache.IGNORE_CACHE = True
+
+
+def run_collectors(ctx: Any, progress: TextIO | None) -> tuple[Collected, list[CollectorRun]]:
+    merged = Collected()
+    runs = []
+    found = all_collectors()
+    for i, (name, collect) in enumerate(found, 1):
+        t0 = time.perf_counter()
+        run = CollectorRun(name, 0.0)
+        try:
+            got = collect(ctx)
+            if not isinstance(got, Collected):
+                raise TypeError(f"returned {type(got).__name__}, not Collected")
+            merged.extend(got)
+            run.counts = {k: len(getattr(got, k)) for k in ("events", "sessions", "software", "visits", "problems")}
+        except Exception as exc:  # a collector bug must not end the triage: keep it as a problem
+            where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+            run.error = f"{type(exc).__name__}: {str(exc)[:300]}" + (f" ({Path(where.filename).name}:{where.lineno})" if where else "")
+            merged.problems.append(Problem(f"collector {name}", f"failed, its results are missing: {run.error}", severity="error"))
+        run.seconds = time.perf_counter() - t0
+        what = run.error or ", ".join(f"{v} {k}" for k, v in run.counts.items() if v and k != "problems") or "nothing"
+        _say(progress, f"[{i}/{len(found)}] {name}: {what} ({run.seconds:.2f} s)")
+        runs.append(run)
+    return merged, runs
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen, out = set(), []
+    for p in problems:
+        key = (p.source, p.message, p.path)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    order = {"error": 0, "warning": 1, "info": 2}
+    return sorted(out, key=lambda p: order.get(p.severity, 3))
+
+
+def run(target: Path, out: Path, tz: tzinfo | None = None, command: list[str] | None = None,
+        progress: TextIO | None = sys.stderr, pdf: bool = True) -> TriageResult:
+    """Triage ``target`` into the case folder ``out``. Raises :class:`TriageError` when it cannot start."""
+    from scamscope.triage.context import open_target
+    from scamscope.triage.report import write_all, write_timeline
+
+    target, out = Path(target), Path(out)
+    if not target.exists():
+        raise TriageError(f"{target}: no such file or directory")
+    check_out_dir(target, out)
+    log = EvidenceLog(target=str(target.resolve()), command=list(command or sys.argv), started=now_utc(), versions=versions())
+    _say(progress, f"hashing the evidence ({target})")
+    log.inputs_before = hash_inputs(target)
+    _say(progress, f"{len(log.inputs_before)} input file(s), {sum(f.size for f in log.inputs_before):,} bytes hashed")
+    no_dissect_cache()
+    try:
+        ctx = open_target(target, tz)
+    except ValueError as exc:
+        hint = truncation_hint(target) if target.is_file() else None
+        raise TriageError(str(exc) + (f"; the image is {hint}" if hint else "")) from None
+    _say(progress, f"opened: {'partial collection (no Windows folder)' if ctx.partial else 'Windows system'}, "
+                   f"{len(ctx.user_homes())} user profile(s), time zone {ctx.local_tz or 'unknown'}")
+    damage = image_problems(ctx.target)
+    for p in damage:
+        _say(progress, f"{p.source}: {p.message}")
+    collected, runs = run_collectors(ctx, progress)
+    stores, pw_problems = password_stores(ctx)
+    collected.problems += damage + ctx.problems + pw_problems
+    collected.sources_read += [s.ref for s in stores if s.saved is not None]
+    naive = normalise_times(collected)
+    dropped = dedupe(collected)
+    if dropped:
+        collected.problems.append(Problem("merge", f"{dropped} duplicate record(s) (the same session or log line reported twice, "
+                                          "e.g. one file reached by two paths) were merged", severity="info"))
+    if naive:
+        collected.problems.append(Problem("time stamps", f"{naive} time stamp(s) had no time zone and were taken as UTC"))
+    if ctx.local_tz is None:
+        local = any("local" in s.time_note.lower() for s in collected.sessions)
+        collected.problems.append(Problem("time zone", "the PC's time zone is unknown (no registry, no --tz): logs written in local "
+                                          "time were read as UTC; give --tz (e.g. Asia/Tokyo) if the PC's zone is known",
+                                          severity="warning" if local else "info"))
+    collected.problems = _dedupe(collected.problems)
+    window = session_window()
+    links = link(collected, window)
+    findings = build_findings(collected, links, window)
+    story = reconstruct(collected, links, window)
+    leak = assess(collected, links, stores, window, collected.problems)
+    log.local_tz, log.tz_source = str(ctx.local_tz or ""), ctx.tz_source
+    result = TriageResult(target=target, out=out, partial=ctx.partial, system=_system(ctx), local_tz=str(ctx.local_tz or "unknown"),
+                          tz_source=ctx.tz_source or "none", collected=collected, links=links, runs=runs, stores=stores,
+                          findings=findings, story=story, leak=leak, advice=advise(findings, stores), evidence=log, window=window)
+    out.mkdir(parents=True, exist_ok=True)
+    result.outputs.update(write_timeline(result))
+    _say(progress, f"{len(collected.events)} timeline events, {len(collected.sessions)} session(s), {len(findings)} finding(s)")
+    _say(progress, "hashing the evidence again")
+    log.inputs_after = hash_inputs(target)
+    log.changed = compare(log.inputs_before, log.inputs_after)
+    if log.changed:
+        collected.problems.insert(0, Problem("evidence", f"{len(log.changed)} input file(s) changed during the triage: "
+                                             + "; ".join(log.changed[:5]), severity="error"))
+    result.outputs.update(write_all(result, pdf=pdf, progress=lambda s: _say(progress, s)))
+    if result.chromium:
+        log.versions["chromium (report.pdf)"] = result.chromium
+    log.ended = now_utc()
+    log.write(out / "evidence.json")
+    result.outputs["evidence.json"] = out / "evidence.json"
+    _say(progress, f"done: {out}")
+    return result
+
+
+def first_last_contact(result: TriageResult) -> tuple[datetime | None, datetime | None]:
+    """Earliest scam-page visit or session start, and the latest session time (or scam-page visit)."""
+    c = result.collected
+    scam = [v.ts for v in c.visits if v.verdict == "scam" or "scam_page" in v.tags]
+    session_times = [t for s in c.sessions for t in (s.start, s.end) if t]
+    first = min(scam + session_times, default=None)
+    last = max(session_times or scam, default=None)
+    return first, last
