@@ -56,20 +56,34 @@ def run(urls: list[str], jobs: int, budget: float, ocr: str) -> dict[str, object
         "killed_over_budget": sum(1 for r in results if r.extra.get("live", {}).get("timed_out")),
         "errors": sum(1 for r in results if r.error),
         "verdicts": {v: sum(1 for r in results if r.verdict == v) for v in ("scam", "suspicious", "benign")},
+        **_accuracy(urls, results),
     }
+
+
+def _accuracy(urls: list[str], results: list) -> dict[str, object]:
+    """Recall and false positives when the pages sit in scam/ and benign/ folders (as in the corpus)."""
+    scam = [r for u, r in zip(urls, results, strict=True) if "/scam/" in u]
+    benign = [r for u, r in zip(urls, results, strict=True) if "/benign/" in u]
+    out: dict[str, object] = {}
+    if scam:
+        out["scam_recall"] = round(sum(r.verdict == "scam" for r in scam) / len(scam), 3)
+    if benign:
+        out["benign_called_scam"] = sum(r.verdict == "scam" for r in benign)
+        out["benign_called_suspicious"] = sum(r.verdict == "suspicious" for r in benign)
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("folder", type=Path)
-    ap.add_argument("--pages", type=int, default=40)
+    ap.add_argument("--pages", type=int, default=40, help="evenly spaced sample size (0: every page)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--budget", type=float, default=15.0)
     ap.add_argument("--ocr", default="auto", choices=("auto", "full", "off"))
     args = ap.parse_args()
     files = sorted(p for p in args.folder.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())
-    step = max(1, len(files) // max(1, args.pages))
-    chosen = files[::step][: args.pages]
+    step = max(1, len(files) // args.pages) if args.pages else 1
+    chosen = files[::step][: args.pages] if args.pages else files
     httpd, base = serve(args.folder)
     try:
         urls = [f"{base}/{p.relative_to(args.folder).as_posix()}" for p in chosen]
