@@ -110,3 +110,21 @@ def test_image_cut_before_its_file_table_is_a_clear_error(ntfs_raw: Path, tmp_pa
     errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]
     assert len(errors) == 1 and "the image is truncated: the NTFS volume declares 16.8 MB but the image holds 1.0 MB" in errors[0]
     assert "Traceback" not in proc.stderr
+
+
+def test_image_of_users_and_programdata_only_is_triaged_as_a_partial_volume(tmp_path: Path) -> None:
+    """An image holding a copy of Users/ and ProgramData/ (no Windows/): dissect finds no OS, we still walk it."""
+    _need_tools()
+    tree = tmp_path / "tree"
+    for name in ("ad_svc.trace", "connection_trace.txt"):
+        _copy(ANYDESK / name, tree / "ProgramData" / "AnyDesk" / name)
+    _copy(ANYDESK / "ad.trace", tree / "Users" / "alice" / "AppData" / "Roaming" / "AnyDesk" / "ad.trace")
+    raw = tmp_path / "copy.raw"
+    with raw.open("wb") as fh:
+        fh.truncate(SIZE)
+    _sh("mkntfs", "-F", "-f", "-q", str(raw))
+    _sh("wimlib-imagex", "capture", str(tree), str(tmp_path / "tree.wim"), "--no-acls")
+    _sh("wimlib-imagex", "apply", str(tmp_path / "tree.wim"), "1", str(raw))
+    result = run(raw, tmp_path / "case", progress=None, pdf=False)
+    assert result.partial is True
+    assert [(s.remote_id, s.user) for s in result.collected.sessions] == [("547911884", None), ("442226597", "alice")]

@@ -117,10 +117,14 @@ def open_target(path: Path, tz: tzinfo | None = None) -> TriageContext:
         except Exception:
             ctx.problem("time zone", "the PC's time zone could not be read from the registry", severity="info")
     else:
-        if not path.is_dir():
-            raise ValueError(f"{path}: dissect.target found no Windows system in it (os: {getattr(target, 'os', '?')})")
-        target = _partial_target(path)
-        ctx = TriageContext(target=target, root=target.fs.path("c:"), partial=True)
+        if path.is_dir():
+            target = _partial_target(path)
+            root = target.fs.path("c:")
+        else:  # an image of a volume without Windows/ (a copy of Users/ and ProgramData/ only)
+            root = _volume_root(target) if target is not None else None
+            if root is None:
+                raise ValueError(f"{path}: dissect.target found no Windows system in it (os: {getattr(target, 'os', '?')})")
+        ctx = TriageContext(target=target, root=root, partial=True)
         ctx.problem(
             "registry",
             "no Windows directory in the collection: SOFTWARE, SYSTEM and SAM hives are missing, users were found by walking Users/*",
@@ -129,6 +133,21 @@ def open_target(path: Path, tz: tzinfo | None = None) -> TriageContext:
     if tz is not None:
         ctx.local_tz, ctx.tz_source = tz, "--tz"
     return ctx
+
+
+VOLUME_FOLDERS = {"users", "programdata", "windows", "program files", "program files (x86)"}
+
+
+def _volume_root(target: Any) -> Any:
+    """The mount point of the first filesystem that looks like (part of) a Windows volume, or None."""
+    for mount in ["/", *sorted(getattr(target.fs, "mounts", {}))]:
+        try:
+            root = target.fs.path(mount)
+            if {p.name.lower() for p in root.iterdir()} & VOLUME_FOLDERS:
+                return root
+        except Exception:
+            continue
+    return None
 
 
 def _partial_target(path: Path) -> Any:
@@ -141,7 +160,7 @@ def _partial_target(path: Path) -> Any:
     # a collection may hold the volume one level down (C/, c/, "%3A" folders of KAPE, ...)
     for candidate in [path, *sorted(p for p in path.iterdir() if p.is_dir())]:
         names = {p.name.lower() for p in candidate.iterdir() if p.is_dir()}
-        if names & {"users", "programdata", "windows", "program files", "program files (x86)"}:
+        if names & VOLUME_FOLDERS:
             root = candidate
             break
     target = Target(path=path)
