@@ -32,6 +32,8 @@ _IPV4 = re.compile(r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|
 def display_path(path: Any) -> str:
     """``sysvol/ProgramData/x`` or ``c:/ProgramData/x`` -> ``C:/ProgramData/x`` (the path as a person reads it)."""
     text = str(path).replace("\\", "/")
+    if text.lower().startswith(("/sysvol/", "/c:/")):  # dissect's absolute forms of the same paths
+        text = text[1:]
     if text.lower().startswith("sysvol/"):
         return "C:/" + text[len("sysvol/") :]
     if m := _DRIVE.match(text):
