@@ -282,5 +282,68 @@ def triage(
     raise typer.Exit(EXIT_FOUND if result.found else (EXIT_ERROR if incomplete else EXIT_CLEAN))
 
 
+@app.command()
+def advise(
+    lang: Annotated[str, typer.Option("--lang", help="Language of the questions and the advice: ja or en.")] = "ja",
+    on_screen: Annotated[bool | None, typer.Option("--on-screen/--not-on-screen", help="The fake warning is (not) still on the screen.")] = None,
+    called: Annotated[bool | None, typer.Option("--called/--not-called", help="Called (did not call) the number on the warning.")] = None,
+    installed_remote: Annotated[bool, typer.Option("--installed-remote", help="Installed a remote-control tool (AnyDesk, TeamViewer, ...).")] = False,
+    installed_fake: Annotated[bool, typer.Option("--installed-fake", help="Installed so-called security software (Auto Fixer Pro, Smart PC Care, ...).")] = False,
+    installed_unknown: Annotated[bool, typer.Option("--installed-unknown", help="Installed something, not known what.")] = False,
+    remote_control: Annotated[bool | None, typer.Option("--remote-control/--no-remote-control", help="Let (did not let) someone control the PC.")] = None,
+    paid: Annotated[list[str] | None, typer.Option("--paid", help="How money was paid: card, emoney (electronic money, gift cards), bank, convenience (store); repeat or separate with commas.")] = None,
+    personal_data: Annotated[bool | None, typer.Option("--gave-personal-data/--no-personal-data", help="Gave (did not give) name, address, phone or other personal data.")] = None,
+    passwords: Annotated[bool | None, typer.Option("--gave-passwords/--no-passwords", help="Told or typed (did not) passwords or codes during the call or session.")] = None,
+    sources: Annotated[bool, typer.Option("--sources", help="Print the sources under each step.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="JSON output: lang, answers, steps (id, priority, title, reason, details, sources), contacts.")] = False,
+) -> None:
+    """What to do now, as an ordered checklist with a reason for each step (for a person facing a support scam).
+
+    Without answer flags, asks the questions in the terminal (prompts on stderr, answers from stdin);
+    with any of them, asks nothing and takes what was not given as not answered.
+
+    Exit status: 0 advice printed, 2 bad input.
+    """
+    from dataclasses import asdict
+    from typing import NoReturn
+
+    from rich.markup import escape
+
+    from scamscope.advice import Answers
+    from scamscope.advice import advise as make_advice
+    from scamscope.advice.model import LANGS, PAID_VALUES, UnknownChoice, parse_choices
+    from scamscope.advice.terminal import InputEnded, ask, render
+
+    err = _console(True)
+
+    def fail(message: str) -> NoReturn:
+        err.print(f"[red]error:[/] {escape(message)}", markup=True, highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_ERROR)
+
+    if lang not in LANGS:
+        fail(f"unknown --lang {lang!r} (choose ja or en)")
+    try:
+        paid_values = parse_choices(paid or [], "paid")
+    except UnknownChoice as exc:
+        fail(f"unknown --paid value {exc.value!r} (choose from {', '.join(PAID_VALUES)})")
+    flagged = any(x is not None for x in (on_screen, called, remote_control, personal_data, passwords))
+    if flagged or installed_remote or installed_fake or installed_unknown or paid:
+        installed = [v for v, on in (("remote_tool", installed_remote), ("fake_security", installed_fake), ("unknown", installed_unknown)) if on]
+        answers = Answers(on_screen=on_screen, called=called, installed=installed, remote_control=remote_control,
+                          paid=paid_values, personal_data=personal_data, passwords=passwords)
+    else:
+        if hasattr(sys.stdin, "reconfigure"):
+            sys.stdin.reconfigure(errors="replace")  # odd bytes typed in become a bad answer, not a traceback
+        try:
+            answers = ask(lang, sys.stdin, sys.stderr)
+        except InputEnded as exc:
+            fail(f"{exc} (answer flags such as --called skip the questions)")
+    result = make_advice(answers, lang)
+    if json_out:
+        typer.echo(json.dumps({"lang": lang, "answers": asdict(answers), **result.to_dict()}, ensure_ascii=False, indent=1))
+    else:
+        typer.echo(render(result, sources=sources), nl=False)
+
+
 if __name__ == "__main__":
     app()
