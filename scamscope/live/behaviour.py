@@ -687,10 +687,15 @@ def _audio_alarm(stats: Stats) -> list[_Obs]:
         kind = "video" if video else "audio"
         looping = ", looping" if loop else ""
         if via == "autoplay":
+            # Weak on its own: real browsers block sound that starts without a click (the capture
+            # allows it only to observe), so kits start their siren on the first click, while
+            # ordinary home pages with background music autoplay too. A siren-like name counts.
             if loop:
-                s, what = (0.6 if video else 0.9), f"{kind} that starts by itself and loops"
+                s, what = (0.4 if video else 0.45), f"{kind} that starts by itself and loops"
             else:
-                s, what = (0.4 if video else 0.65), f"{kind} that starts by itself"
+                s, what = (0.3 if video else 0.35), f"{kind} that starts by itself"
+            if _alarm_name(src):
+                s += 0.2
         elif _page_wide(d):
             s, what = (0.85 if loop else 0.7), f"{kind} started by a click anywhere on the page{looping}"
         elif _specific(d):
