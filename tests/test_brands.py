@@ -333,3 +333,14 @@ def test_kit_login_sample() -> None:
     page = page_from_file(corpus_file("104_en-usnationno-adut-defender-scan-admin-login-pointerlock-833.html"))
     ev = {e.signal: e for e in forms.run(page).evidence}
     assert ev["form.credentials"].strength == 1.0
+
+
+def test_a_page_served_from_this_machine_has_no_origin_to_compare() -> None:
+    """Loopback and private hosts (test servers, saved copies) say nothing about who runs the page."""
+    from scamscope.scan import scan_html
+
+    html = "<title>Microsoft Windows - Help</title><h1>Microsoft Windows</h1><p>Microsoft Windows tips.</p>"
+    for url in ("http://127.0.0.1:8000/x.html", "http://localhost/x", "http://192.168.1.20/x", "http://[::1]:8080/"):
+        assert "brand.domain_mismatch" not in {e.signal for e in scan_html(html, url=url).evidence}, url
+    public = scan_html(html, url="http://93.184.215.14/x.html")  # a public address is still no Microsoft domain
+    assert "brand.domain_mismatch" in {e.signal for e in public.evidence}

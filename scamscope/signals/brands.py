@@ -183,6 +183,19 @@ def host_of(url: str) -> str:
     return host.lower().rstrip(".")
 
 
+def _local_host(host: str) -> bool:
+    """Loopback, private or link-local addresses and ``localhost``: they say nothing about who runs the page."""
+    import ipaddress
+
+    if host in ("localhost", "") or host.endswith(".localhost"):
+        return bool(host)
+    try:
+        ip = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return ip.is_loopback or ip.is_private or ip.is_link_local
+
+
 def registrable_domain(host: str) -> str:
     """Registrable domain ("example.co.jp") of a host name, from the bundled suffix list; the host itself for IPs."""
     if not host:
@@ -288,6 +301,8 @@ def run(page: Page) -> Observations:
     found = find_brands(page)
     url, how = page_origin(page)
     host = host_of(url) if url else ""
+    if _local_host(host):  # a page served from this machine or a LAN (a test server, a saved copy): no origin
+        host = ""
     domain = registrable_domain(host) if host else None
     platform = hosting_platform(host) if host else None
     inferred = "" if how in ("given", "") else f" (page URL taken from its {_HOW[how]})"
