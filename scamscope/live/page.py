@@ -39,6 +39,8 @@ def _ocr(capture: Capture, mode: str = "auto") -> tuple[str | None, str | None]:
         return None, f"screenshot OCR: {exc}"
     except (OSError, ValueError) as exc:  # a screenshot Pillow cannot read
         return None, f"screenshot OCR: unreadable screenshot ({exc})"
+    except ImportError as exc:  # OCR is an extra: the rest of the page is still scored
+        return None, f"screenshot OCR: {exc}"
 
 
 def live_summary(capture: Capture) -> dict[str, Any]:
