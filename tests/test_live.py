@@ -47,6 +47,12 @@ PAGES: dict[str, tuple[int, dict[str, str], bytes]] = {
         "x.fillStyle = '#fff'; x.fillRect(0, 0, 700, 120); x.fillStyle = '#000'; x.font = '32px sans-serif';"
         "x.fillText('ウイルス警告 サポート 0101-506-5731', 10, 70);</script></body></html>".encode(),
     ),
+    "/leave.html": (
+        200,
+        {"Content-Type": "text/html; charset=utf-8"},
+        "<html><body><h1>さくら青果店</h1><p>旬の野菜と果物をお届けします。営業時間は9時から18時です。</p>"
+        "<script>setTimeout(function () { location.href = 'http://169.254.169.254/latest/meta-data/'; }, 50)</script></body></html>".encode(),
+    ),
     "/schemes.html": (200, {"Content-Type": "text/html"}, b"<html><body>x<img src='ftp://example.test/a.png'></body></html>"),
 }
 
@@ -293,3 +299,12 @@ def test_basic_auth_realm_text_is_scored(server: str, capturer: LiveCapturer) ->
     assert prompts and "Windows Defender Helpline" in prompts[0]["realm"]
     assert any(p.e164 == "+18885550111" for p in r.phones)
     assert {"text.infection_claim", "brand.security_vendor"} <= {e.signal for e in r.evidence}
+
+
+def test_a_refused_navigation_leaves_the_page_where_it_was(server: str, capturer: LiveCapturer) -> None:
+    """Chromium's error page (its dinosaur game has Web Audio, its text says 'blocked') must not be scored."""
+    r = scan_url(f"{server}/leave.html", capturer, LOCAL)
+    live = r.extra["live"]
+    assert live["final_url"].endswith("/leave.html"), live
+    assert any(b.get("navigation") and "169.254.169.254" in b["url"] for b in live["blocked_requests"])
+    assert r.verdict == "benign" and "さくら青果店" in r.extra.get("text", "") + str(r.to_dict())

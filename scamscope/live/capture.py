@@ -333,7 +333,12 @@ async def _capture(browser: Any, state: _PageState, url: str, opts: CaptureOptio
         target = route.request.url
         why = await asyncio.to_thread(refusal, target) if _needs_lookup(target, verdicts) else refusal(target)
         try:
-            if why:
+            if why and route.request.is_navigation_request():
+                # A 204 answer cancels the navigation: the page stays where it was. Aborting would
+                # replace it with Chromium's error page (whose own script and text are no evidence).
+                send("blocked", {"url": target[:500], "reason": why, "navigation": True})
+                await route.fulfill(status=204, body=b"")
+            elif why:
                 send("blocked", {"url": target[:500], "reason": why})
                 await route.abort("blockedbyclient")
             else:
@@ -385,6 +390,9 @@ async def _capture(browser: Any, state: _PageState, url: str, opts: CaptureOptio
         await state.quiet(AFTER_CLICK_MS, left_ms() - 2500)
         await _screenshot(page, "after", send)
     send("final_url", page.url)
+    if page.url.startswith("chrome-error://"):  # the page navigated to an address that failed to load
+        send("error", "the page navigated to an address that could not be loaded: only what was seen before is scored")
+        return
     try:
         send("title", (await page.title())[:1000])
         send("html", (await page.content())[:MAX_TEXT])
