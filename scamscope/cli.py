@@ -345,5 +345,12 @@ def advise(
         typer.echo(render(result, sources=sources), nl=False)
 
 
+# the desk web app (scamscope/web/cli.py): 'scamscope serve', 'scamscope user add|passwd|list'
+from scamscope.web.cli import serve_command, user_app  # noqa: E402
+
+app.command("serve")(serve_command)
+app.add_typer(user_app, name="user")
+
+
 if __name__ == "__main__":
     app()

@@ -1,0 +1,163 @@
+"""Background scans: a thread pool runs the detection core, never the request.
+
+URL scans share one :class:`~scamscope.live.capture.LiveCapturer` (one headless Chromium in a
+killable worker process), closed when the app shuts down. Each job records its stage in the
+scan's row, which the status page polls. Uploads keep their bytes in the row, so scans that were
+queued or running when the server stopped are run again at the next start.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from scamscope.acquire import sniff_binary
+from scamscope.types import ScanResult
+from scamscope.web.config import Settings
+from scamscope.web.db import transaction, utcnow
+from scamscope.web.indicators import index_scan
+from scamscope.web.models import Scan
+
+log = logging.getLogger("scamscope.web.jobs")
+
+IMAGE_TYPES = {"a PNG image": "image/png", "a JPEG image": "image/jpeg", "a WebP image": "image/webp"}
+INTERNAL_ERROR = "internal error while scanning (details are in the server log)"
+
+
+def image_type(data: bytes) -> str | None:
+    """MIME type of a PNG, JPEG or WebP image, judged by its content; None for anything else."""
+    return IMAGE_TYPES.get(sniff_binary(data[:32]) or "")
+
+
+class ScanRunner:
+    def __init__(self, factory: sessionmaker[Session], settings: Settings) -> None:
+        self._factory = factory
+        self.settings = settings
+        self._pool: ThreadPoolExecutor | None = None
+        self._capturer: Any = None
+        self._capturer_lock = threading.Lock()
+
+    def start(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=max(1, self.settings.scan_workers), thread_name_prefix="scamscope-scan")
+
+    def submit(self, scan_id: int) -> Future[None]:
+        if self._pool is None:
+            raise RuntimeError("the scan workers are not running")
+        return self._pool.submit(self._run, scan_id)
+
+    def resume_pending(self) -> int:
+        """Queue again the scans a previous run of the server left unfinished."""
+        with transaction(self._factory) as db:
+            pending = db.scalars(select(Scan).where(Scan.status.in_(("queued", "running"))).order_by(Scan.id)).all()
+            for scan in pending:
+                scan.status, scan.stage = "queued", "queued again after a restart"
+            ids = [s.id for s in pending]
+        for scan_id in ids:
+            self.submit(scan_id)
+        return len(ids)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        with self._capturer_lock:
+            if self._capturer is not None:
+                self._capturer.close()
+                self._capturer = None
+
+    # --- one job -------------------------------------------------------------------------------
+
+    def _stage(self, scan_id: int, stage: str) -> None:
+        with transaction(self._factory) as db:
+            scan = db.get(Scan, scan_id)
+            if scan is not None:
+                scan.stage = stage
+
+    def _run(self, scan_id: int) -> None:
+        with transaction(self._factory) as db:
+            scan = db.get(Scan, scan_id)
+            if scan is None or scan.status != "queued":
+                return
+            scan.status, scan.stage, scan.started_at = "running", "starting", utcnow()
+            kind, target, data = scan.kind, scan.target, scan.input_data
+        shot: bytes | None = None
+        try:
+            result, shot = self._scan(scan_id, kind, target, data)
+        except Exception:  # a bug must not leave the scan running forever, nor reach the browser
+            log.exception("scan %d failed", scan_id)
+            self._finish(scan_id, None, None, INTERNAL_ERROR)
+            return
+        self._finish(scan_id, result, shot, result.error)
+
+    def _scan(self, scan_id: int, kind: str, target: str, data: bytes | None) -> tuple[ScanResult, bytes | None]:
+        from scamscope.scan import scan_bytes
+
+        url = target or None
+        if kind == "html":
+            self._stage(scan_id, "analysing the page")
+            return scan_bytes(data or b"", url, input_name="uploaded page"), None
+        if kind == "screenshot":
+            self._stage(scan_id, "reading the screenshot (OCR)")
+            return scan_bytes(data or b"", url, input_name="uploaded screenshot"), data
+        if kind == "url":
+            return self._scan_url(scan_id, target)
+        raise ValueError(f"unknown scan kind {kind!r}")
+
+    def _live(self) -> Any:
+        from scamscope.live.capture import LiveCapturer
+
+        with self._capturer_lock:
+            if self._capturer is None:
+                self._capturer = LiveCapturer()
+            return self._capturer
+
+    def _scan_url(self, scan_id: int, url: str) -> tuple[ScanResult, bytes | None]:
+        from scamscope.live.capture import CaptureOptions
+        from scamscope.scan import scan_url
+
+        self._stage(scan_id, f"opening the page in headless Chromium (up to {self.settings.live_budget_s:g} s), then OCR and scoring")
+        options = CaptureOptions(budget_s=self.settings.live_budget_s, allow_private=self.settings.allow_private_urls, ocr=self.settings.ocr)
+        with tempfile.TemporaryDirectory(prefix="scamscope-web-") as tmp:
+            result = scan_url(url, self._live(), options, save=Path(tmp))
+            shot = None
+            for name in ("screenshot-after.png", "screenshot-before.png"):
+                path = Path(tmp) / name
+                if path.is_file():
+                    shot = path.read_bytes()
+                    break
+        return result, shot
+
+    def _finish(self, scan_id: int, result: ScanResult | None, shot: bytes | None, error: str | None) -> None:
+        data: dict[str, Any] | None = None
+        if result is not None:
+            data = json.loads(json.dumps(result.to_dict(), ensure_ascii=False, default=str))
+        for attempt in range(3):
+            try:
+                with transaction(self._factory) as db:
+                    scan = db.get(Scan, scan_id)
+                    if scan is None:  # deleted meanwhile
+                        return
+                    scan.finished_at = utcnow()
+                    scan.status = "error" if error else "done"
+                    scan.stage = "failed" if error else "done"
+                    scan.error = error
+                    if result is not None and data is not None:
+                        scan.result = data
+                        scan.verdict, scan.score, scan.language = result.verdict, result.score, result.language
+                        scan.ocr_text = result.extra.get("ocr_text")
+                        if shot and image_type(shot):
+                            scan.screenshot, scan.screenshot_type = shot, image_type(shot)
+                        if not error and attempt < 2:  # third try: keep the result even without its indicators
+                            index_scan(db, scan, data)
+                return
+            except IntegrityError:  # a concurrent insert of the same indicator by another process: retry
+                log.warning("scan %d: indicator insert raced another writer (try %d)", scan_id, attempt + 1)

@@ -1,0 +1,176 @@
+"""Cases: one per consultation. The only pages that show callers' personal data.
+
+Personal data travels in POST bodies only, never in a URL (so never in access logs or the
+browser history); case pages are addressed by number.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse, Response
+
+from scamscope.web.db import utcnow
+from scamscope.web.deps import DB, CsrfForm, Staff
+from scamscope.web.errors import UserError
+from scamscope.web.models import CATEGORIES, CHANNELS, STATUSES, Case, CaseAdvice, Scan
+from scamscope.web.render import render
+
+router = APIRouter()
+MAX_NAME = 200
+MAX_NOTES = 20000
+
+
+def today(request: Request) -> date:
+    return datetime.now(ZoneInfo(request.app.state.settings.timezone)).date()
+
+
+def case_or_404(db: Session, case_id: int) -> Case:
+    case = db.get(Case, case_id)
+    if case is None:
+        raise UserError(f"There is no case #{case_id}.", 404)
+    return case
+
+
+def parse_case(form: FormData, latest: date) -> dict[str, Any]:
+    """Validated case fields from a form; raises UserError with a message naming the field."""
+    values = {k: str(form.get(k) or "").strip() for k in ("opened_on", "channel", "category", "caller_name", "caller_contact", "status")}
+    values["notes"] = str(form.get("notes") or "").replace("\r\n", "\n").strip()
+    try:
+        opened = date.fromisoformat(values["opened_on"])
+    except ValueError:
+        raise UserError("Date: give the date of the consultation as YYYY-MM-DD.") from None
+    if not date(2000, 1, 1) <= opened <= latest + timedelta(days=1):
+        raise UserError("Date: the consultation date must be between 2000-01-01 and today.")
+    if values["channel"] not in CHANNELS:
+        raise UserError("Channel: choose phone, visit, e-mail or web.")
+    if values["category"] not in CATEGORIES:
+        raise UserError("Category: choose how far the caller got (fake warning seen, called, remote access, paid).")
+    if (values["status"] or "open") not in STATUSES:
+        raise UserError("Status: choose open or closed.")
+    for field, label in (("caller_name", "Caller name"), ("caller_contact", "Contact")):
+        if len(values[field]) > MAX_NAME:
+            raise UserError(f"{label}: at most {MAX_NAME} characters.")
+    if len(values["notes"]) > MAX_NOTES:
+        raise UserError(f"Notes: at most {MAX_NOTES} characters.")
+    return {**values, "opened_on": opened, "status": values["status"] or "open"}
+
+
+def _form(request: Request, case: Case | None, values: dict[str, Any], error: str = "", status_code: int = 200) -> Response:
+    return render(request, "case_form.html", {"case": case, "v": values, "error": error}, status_code)
+
+
+@router.get("/cases")
+def case_list(request: Request, login: Staff, db: DB, status: str = "", category: str = "") -> Response:
+    query = select(Case).order_by(Case.opened_on.desc(), Case.id.desc()).limit(500)
+    if status:
+        if status not in STATUSES:
+            raise UserError(f"Unknown status {status[:40]!r}: choose open or closed.")
+        query = query.where(Case.status == status)
+    if category:
+        if category not in CATEGORIES:
+            raise UserError(f"Unknown category {category[:40]!r}.")
+        query = query.where(Case.category == category)
+    return render(request, "cases.html", {"cases": db.scalars(query).all(), "status": status, "category": category})
+
+
+@router.get("/cases/new")
+def new_case(request: Request, login: Staff, scan: str = "") -> Response:
+    values = {"opened_on": today(request), "channel": "phone", "category": "fake_warning", "status": "open", "scan_id": scan if scan.isdigit() else ""}
+    return _form(request, None, values)
+
+
+@router.post("/cases")
+def create_case(request: Request, form: CsrfForm, login: Staff, db: DB) -> Response:
+    try:
+        fields = parse_case(form, today(request))
+    except UserError as exc:
+        return _form(request, None, {k: form.get(k) or "" for k in form.keys()}, exc.message, 400)
+    case = Case(**fields, created_by=login.user_id, created_at=utcnow(), updated_at=utcnow())
+    if form.get("scan_id"):
+        scan = db.get(Scan, _scan_id(form))
+        if scan is None:
+            return _form(request, None, {k: form.get(k) or "" for k in form.keys()}, "The scan to link does not exist.", 400)
+        case.scans.append(scan)
+    db.add(case)
+    db.commit()
+    return RedirectResponse(f"/cases/{case.id}", status_code=303)
+
+
+@router.get("/cases/{case_id}")
+def show_case(request: Request, case_id: int, login: Staff, db: DB) -> Response:
+    case = case_or_404(db, case_id)
+    recent = db.scalars(select(Scan).where(Scan.status == "done").order_by(Scan.id.desc()).limit(30)).all()
+    linked = {s.id for s in case.scans}
+    return render(request, "case.html", {"case": case, "recent_scans": [s for s in recent if s.id not in linked]})
+
+
+@router.get("/cases/{case_id}/edit")
+def edit_case(request: Request, case_id: int, login: Staff, db: DB) -> Response:
+    case = case_or_404(db, case_id)
+    values = {k: getattr(case, k) for k in ("opened_on", "channel", "category", "caller_name", "caller_contact", "notes", "status")}
+    return _form(request, case, values)
+
+
+@router.post("/cases/{case_id}")
+def update_case(request: Request, case_id: int, form: CsrfForm, login: Staff, db: DB) -> Response:
+    case = case_or_404(db, case_id)
+    try:
+        fields = parse_case(form, today(request))
+    except UserError as exc:
+        return _form(request, case, {k: form.get(k) or "" for k in form.keys()}, exc.message, 400)
+    for key, value in fields.items():
+        setattr(case, key, value)
+    case.updated_at = utcnow()
+    db.commit()
+    return RedirectResponse(f"/cases/{case.id}", status_code=303)
+
+
+def _scan_id(form: FormData) -> int:
+    try:
+        return int(str(form.get("scan_id") or ""))
+    except ValueError:
+        raise UserError("Choose a scan to link.") from None
+
+
+@router.post("/cases/{case_id}/scans")
+def link_scan(case_id: int, form: CsrfForm, login: Staff, db: DB) -> Response:
+    case = case_or_404(db, case_id)
+    scan_id = _scan_id(form)
+    scan = db.get(Scan, scan_id)
+    if scan is None:
+        raise UserError(f"There is no scan #{scan_id}.", 404)
+    if scan not in case.scans:
+        case.scans.append(scan)
+        case.updated_at = utcnow()
+    db.commit()
+    return RedirectResponse(f"/cases/{case.id}", status_code=303)
+
+
+@router.post("/cases/{case_id}/scans/{scan_id}/remove")
+def unlink_scan(case_id: int, scan_id: int, form: CsrfForm, login: Staff, db: DB) -> Response:
+    case = case_or_404(db, case_id)
+    case.scans = [s for s in case.scans if s.id != scan_id]
+    case.updated_at = utcnow()
+    db.commit()
+    return RedirectResponse(f"/cases/{case.id}", status_code=303)
+
+
+@router.get("/cases/{case_id}/advice/{advice_id}")
+def case_advice(request: Request, case_id: int, advice_id: int, login: Staff, db: DB) -> Response:
+    record = db.get(CaseAdvice, advice_id)
+    if record is None or record.case_id != case_id:
+        raise UserError(f"Case #{case_id} has no advice #{advice_id}.", 404)
+    from scamscope.web.routes.advice import answer_rows
+
+    return render(
+        request,
+        "advice_result.html",
+        {"lang": record.lang, "advice": record.advice, "rows": answer_rows(record.answers, record.lang), "record": record, "query": "", "open_cases": [], "case_id": case_id},
+    )

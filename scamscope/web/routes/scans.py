@@ -1,0 +1,224 @@
+"""Scans: submit a URL, a saved page or a screenshot; follow the background job; see the result."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Request
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, undefer
+from starlette.datastructures import FormData, UploadFile
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from scamscope.acquire import sniff_binary
+from scamscope.netguard import RefusedURL, check_url
+from scamscope.web.db import utcnow
+from scamscope.web.deps import DB, CsrfForm, Staff
+from scamscope.web.errors import UserError
+from scamscope.web.jobs import image_type
+from scamscope.web.models import SCAN_STATES, VERDICTS, Case, Scan
+from scamscope.web.render import render
+
+router = APIRouter()
+MAX_URL = 2048
+CLI_HINT = " (use --allow-private to scan local test servers)"
+
+
+class ScanInputError(Exception):
+    def __init__(self, message: str, status_code: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+
+
+def _case_or_none(db: Session, raw: object) -> Case | None:
+    if raw in (None, ""):
+        return None
+    try:
+        case_id = int(str(raw))
+    except ValueError:
+        raise UserError("The case number must be a number.") from None
+    case = db.get(Case, case_id)
+    if case is None:
+        raise UserError(f"There is no case #{case_id}.", 404)
+    return case
+
+
+def _form_page(request: Request, db: Session, case: Case | None, error: str = "", values: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    return render(
+        request,
+        "scan_new.html",
+        {"case": case, "error": error, "values": values or {}, "max_mb": request.app.state.settings.max_upload_bytes / (1024 * 1024)},
+        status_code,
+    )
+
+
+@router.get("/scans/new")
+def new_scan(request: Request, login: Staff, db: DB, case: str = "") -> Response:
+    return _form_page(request, db, _case_or_none(db, case))
+
+
+def _upload(form: FormData, name: str) -> UploadFile | None:
+    value = form.get(name)
+    if isinstance(value, UploadFile) and (value.filename or (value.size or 0) > 0):
+        return value
+    return None
+
+
+def _read(upload: UploadFile, limit: int) -> bytes:
+    data = upload.file.read(limit + 1)
+    if len(data) > limit:
+        raise ScanInputError(f"The file is too large: files up to {limit / (1024 * 1024):g} MB can be scanned.", 413)
+    if not data:
+        raise ScanInputError("The file is empty.")
+    return data
+
+
+def _check_page_url(raw: str) -> str:
+    """Where an uploaded page came from (for brand-vs-domain checks): never fetched, only parsed."""
+    if not raw:
+        return ""
+    try:
+        parts = urlsplit(raw)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname) and len(raw) <= MAX_URL
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ScanInputError("The page address must be an http:// or https:// URL with a host name (or left empty).")
+    return raw
+
+
+def _build_scan(request: Request, form: FormData) -> Scan:
+    settings = request.app.state.settings
+    url = str(form.get("url") or "").strip()
+    page, shot = _upload(form, "page_file"), _upload(form, "screenshot")
+    given = [x for x in (url, page, shot) if x]
+    if not given:
+        raise ScanInputError("Give a URL, a saved page (HTML file) or a screenshot to scan.")
+    if len(given) > 1:
+        raise ScanInputError("Give only one thing to scan at a time: a URL, a page file or a screenshot.")
+    if url:
+        if len(url) > MAX_URL:
+            raise ScanInputError(f"The URL is longer than {MAX_URL} characters.")
+        try:
+            checked = check_url(url, allow_private=settings.allow_private_urls)
+        except RefusedURL as exc:
+            raise ScanInputError(f"This URL cannot be scanned: {str(exc).replace(CLI_HINT, '')}.") from None
+        return Scan(kind="url", target=checked.url)
+    page_url = _check_page_url(str(form.get("page_url") or "").strip())
+    if shot is not None:
+        data = _read(shot, settings.max_upload_bytes)
+        if image_type(data) is None:
+            what = sniff_binary(data[:64]) or "text"
+            raise ScanInputError(f"The screenshot must be a PNG, JPEG or WebP image; this file is {what if what != 'text' else 'text, not an image'}. Saved pages go in the page file field.")
+        kind = "screenshot"
+    else:
+        assert page is not None
+        data = _read(page, settings.max_upload_bytes)
+        binary = sniff_binary(data[:64])
+        if image_type(data):
+            kind = "screenshot"  # a screenshot given as a page: scan it as one
+        elif binary:
+            raise ScanInputError(f"This file is {binary}, not a web page: upload a saved page (HTML), a script or a text file.")
+        else:
+            kind = "html"
+    return Scan(kind=kind, target=page_url, sha256=hashlib.sha256(data).hexdigest(), size=len(data), input_data=data)
+
+
+@router.post("/scans")
+def submit_scan(request: Request, form: CsrfForm, login: Staff, db: DB) -> Response:
+    case = _case_or_none(db, form.get("case_id"))
+    try:
+        scan = _build_scan(request, form)
+    except ScanInputError as exc:
+        values = {"url": str(form.get("url") or "")[:MAX_URL], "page_url": str(form.get("page_url") or "")[:MAX_URL]}
+        return _form_page(request, db, case, exc.message, values, exc.status_code)
+    scan.created_by = login.user_id
+    scan.created_at = utcnow()
+    scan.status, scan.stage = "queued", "waiting for a free scan worker"
+    db.add(scan)
+    if case is not None:
+        case.scans.append(scan)
+    db.commit()
+    request.app.state.runner.submit(scan.id)
+    return RedirectResponse(f"/scans/{scan.id}", status_code=303)
+
+
+def _scan_or_404(db: Session, scan_id: int, *options: Any) -> Scan:
+    scan = db.get(Scan, scan_id, options=list(options))
+    if scan is None:
+        raise UserError(f"There is no scan #{scan_id}.", 404)
+    return scan
+
+
+def _status(db: Session, scan: Scan) -> dict[str, Any]:
+    ahead = 0
+    if scan.status == "queued":
+        ahead = db.scalar(select(func.count()).select_from(Scan).where(Scan.status == "queued", Scan.id < scan.id)) or 0
+    since = scan.started_at or scan.created_at
+    end = scan.finished_at or utcnow()
+    return {
+        "id": scan.id,
+        "status": scan.status,
+        "stage": scan.stage,
+        "ahead": ahead,
+        "elapsed_s": round((end - since).total_seconds(), 1),
+        "done": scan.status in ("done", "error"),
+        "verdict": scan.verdict,
+        "score": None if scan.score is None else round(scan.score, 4),
+        "error": scan.error,
+        "result_url": f"/scans/{scan.id}",
+    }
+
+
+@router.get("/scans/{scan_id}/status.json")
+def scan_status(scan_id: int, login: Staff, db: DB) -> Response:
+    return JSONResponse(_status(db, _scan_or_404(db, scan_id)))
+
+
+@router.get("/scans/{scan_id}")
+def scan_page(request: Request, scan_id: int, login: Staff, db: DB) -> Response:
+    scan = _scan_or_404(db, scan_id, undefer(Scan.result), undefer(Scan.ocr_text))
+    if scan.status in ("queued", "running"):
+        return render(request, "scan_status.html", {"scan": scan, "status": _status(db, scan)})
+    open_cases = db.scalars(select(Case).where(Case.status == "open").order_by(Case.id.desc()).limit(200)).all()
+    linked = {c.id for c in scan.cases}
+    linkable = [c for c in open_cases if c.id not in linked]
+    return render(request, "scan_result.html", {"scan": scan, "r": scan.result or {}, "open_cases": linkable})
+
+
+@router.post("/scans/{scan_id}/link")
+def link_to_case(scan_id: int, form: CsrfForm, login: Staff, db: DB) -> Response:
+    scan = _scan_or_404(db, scan_id)
+    case = _case_or_none(db, form.get("case_id"))
+    if case is None:
+        raise UserError("Choose the case to link the scan to.")
+    if scan not in case.scans:
+        case.scans.append(scan)
+        case.updated_at = utcnow()
+    db.commit()
+    return RedirectResponse(f"/scans/{scan.id}", status_code=303)
+
+
+@router.get("/scans/{scan_id}/screenshot")
+def scan_screenshot(scan_id: int, login: Staff, db: DB) -> Response:
+    scan = _scan_or_404(db, scan_id, undefer(Scan.screenshot))
+    if not scan.screenshot or not scan.screenshot_type:
+        raise UserError(f"Scan #{scan_id} has no screenshot.", 404)
+    return Response(scan.screenshot, media_type=scan.screenshot_type, headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.get("/scans")
+def scan_list(request: Request, login: Staff, db: DB, verdict: str = "", status: str = "") -> Response:
+    query = select(Scan).order_by(Scan.id.desc()).limit(200)
+    if verdict:
+        if verdict not in VERDICTS:
+            raise UserError(f"Unknown verdict {verdict[:40]!r}: choose scam, suspicious or benign.")
+        query = query.where(Scan.verdict == verdict)
+    if status:
+        if status not in SCAN_STATES:
+            raise UserError(f"Unknown status {status[:40]!r}.")
+        query = query.where(Scan.status == status)
+    return render(request, "scans.html", {"scans": db.scalars(query).all(), "verdict": verdict, "status": status})
