@@ -29,7 +29,7 @@ SIZE = 16 * 1024 * 1024
 def _need_tools() -> None:
     missing = [f"{tool} (Debian package {pkg})" for tool, pkg in TOOLS.items() if not shutil.which(tool)]
     if missing:
-        pytest.skip("needs " + ", ".join(missing) + ": run scripts/setup.sh")
+        pytest.fail("needs " + ", ".join(missing) + ": run scripts/setup.sh, which installs them")
 
 
 def _sh(*args: str) -> None:

@@ -131,7 +131,7 @@ def test_real_user_hive_without_uninstall_key(windows_volume) -> None:
 
 def hivex(hive: Path, script: str) -> None:
     if not shutil.which("hivexsh"):
-        pytest.skip("hivexsh (Debian package libhivex-bin) is needed to write registry keys for this test")
+        pytest.fail("hivexsh (Debian package libhivex-bin, installed by scripts/setup.sh) is needed to write registry keys for this test")
     os.chmod(hive, 0o644)
     subprocess.run(["hivexsh", "-w", str(hive)], input=script, text=True, check=True, capture_output=True, timeout=60)
 

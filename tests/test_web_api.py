@@ -577,7 +577,7 @@ def postgres(tmp_path: Path) -> Iterator[str]:
     in a folder of its own under /tmp (pytest's tmp_path is private to root), removed afterwards.
     """
     if not PG_BINS:
-        pytest.skip("PostgreSQL server binaries are absent (Debian package 'postgresql', installed by scripts/setup.sh)")
+        pytest.fail("PostgreSQL server binaries are absent (Debian package 'postgresql', installed by scripts/setup.sh)")
     bindir = Path(PG_BINS[-1]).parent
     import tempfile
 
