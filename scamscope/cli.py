@@ -69,8 +69,10 @@ def scan(
     if profile not in PROFILES:
         _console(True).print(f"[red]error:[/] unknown profile {profile!r} (choose from {', '.join(PROFILES)})")
         raise typer.Exit(EXIT_ERROR)
-    if ocr not in ("auto", "full", "off"):
-        _console(True).print(f"[red]error:[/] unknown --ocr mode {ocr!r} (choose from auto, full, off)")
+    from scamscope.live.page import OCR_MODES
+
+    if ocr not in OCR_MODES:
+        _console(True).print(f"[red]error:[/] unknown --ocr mode {ocr!r} (choose from {', '.join(OCR_MODES)})")
         raise typer.Exit(EXIT_ERROR)
     names = list(inputs or [])
     if input_list is not None:

@@ -528,11 +528,6 @@ def _proc_table() -> dict[int, tuple[int, int, str]]:
     return table
 
 
-def group_members(pgid: int) -> list[int]:
-    """Live (not zombie) processes of a process group."""
-    return [pid for pid, (_pp, pg, state) in _proc_table().items() if pg == pgid and state != "Z"]
-
-
 def tree_members(root: int) -> list[int]:
     """Live (not zombie) processes descending from ``root``, ``root`` included.
 
