@@ -536,7 +536,7 @@ def test_user_add_prompts_twice_and_refuses_bad_input(tmp_path: Path) -> None:
     r = runner.invoke(cli, ["user", "add", "carol", "--db", db, "--password-stdin"], input="whatever-long\n")
     assert r.exit_code == 2 and "exists already" in r.output
     r = runner.invoke(cli, ["user", "add", "erin", "--db", db, "--password-stdin"], input="short\n")
-    assert r.exit_code == 2 and "at least 8" in r.output
+    assert r.exit_code == 2 and "at least 12" in r.output
     r = runner.invoke(cli, ["user", "add", "bad name!", "--db", db, "--password-stdin"], input="long enough pw\n")
     assert r.exit_code == 2 and "user names" in r.output
     r = runner.invoke(cli, ["user", "list", "--db", db])
@@ -611,7 +611,7 @@ def test_postgresql_migrations_and_a_basic_flow(postgres: str) -> None:
     app = create_app(settings)
     with transaction(app.state.db) as db:
         add_user(db, "alice", PASSWORD)
-        assert db.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert db.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
         assert db.get_bind().dialect.name == "postgresql"
     create_app(settings).state.engine.dispose()  # migrating again is a no-op
     with TestClient(app, raise_server_exceptions=False, follow_redirects=False) as client:

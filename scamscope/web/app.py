@@ -11,17 +11,32 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from scamscope.web import errors
-from scamscope.web.auth import LoginThrottle
 from scamscope.web.config import Settings
 from scamscope.web.db import make_engine, migrate, session_factory
 from scamscope.web.jobs import ScanRunner
-from scamscope.web.middleware import BodyLimit, SecurityHeaders
+from scamscope.web.login_throttle import LoginThrottle, PasswordChecks
+from scamscope.web.middleware import BodyLimit, ContainErrors, NoNulInQuery, SecurityHeaders
 from scamscope.web.render import make_templates
-from scamscope.web.routes import advice, auth, cases, indicators, scans, trends
+from scamscope.web.retention import PeriodicPurge
+from scamscope.web.routes import admin, advice, auth, cases, indicators, scans, trends
+from scamscope.web.scan_limits import ScanGate
 
 log = logging.getLogger("scamscope.web")
 STATIC = Path(__file__).with_name("static")
 FORM_OVERHEAD = 256 * 1024  # multipart framing and the other fields of an upload form
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """Send the ``scamscope`` loggers to stderr with timestamps (``scamscope serve``); uvicorn's
+    loggers keep their own handlers. Calling it again changes nothing."""
+    logger = logging.getLogger("scamscope")
+    if not any(getattr(h, "scamscope_stderr", False) for h in logger.handlers):
+        handler = logging.StreamHandler()  # stderr
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        handler.scamscope_stderr = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(level)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -32,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     migrate(engine)
     factory = session_factory(engine)
     runner = ScanRunner(factory, settings)
+    purger = PeriodicPurge(factory, settings.retain_days, settings.purge_interval_s) if settings.retain_days else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -39,9 +55,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         resumed = runner.resume_pending()
         if resumed:
             log.info("queued %d unfinished scan(s) again", resumed)
+        if purger is not None:
+            purger.start()
         try:
             yield
         finally:
+            if purger is not None:
+                purger.stop()
             runner.close()
             engine.dispose()
 
@@ -50,12 +70,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.db = factory
     app.state.runner = runner
+    app.state.purger = purger
+    app.state.scan_gate = ScanGate(settings.max_queued_scans, settings.scans_per_minute)
     app.state.login_throttle = LoginThrottle()
+    app.state.password_checks = PasswordChecks(settings.password_checks)
     app.state.templates = make_templates(settings.timezone)
     errors.install(app, settings.max_upload_bytes)
-    for module in (auth, scans, cases, advice, indicators, trends):
+    for module in (auth, scans, cases, advice, indicators, trends, admin):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(ContainErrors, handler=errors.crash_page)  # inside the others: its 500 page gets the security headers
+    app.add_middleware(NoNulInQuery)
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + FORM_OVERHEAD)
     app.add_middleware(SecurityHeaders)
     return app

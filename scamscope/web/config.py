@@ -7,6 +7,9 @@ from pathlib import Path
 
 DEFAULT_DB_FILE = "scamscope-desk.sqlite3"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_QUEUED_SCANS = 50  # scans queued or running; beyond: 503 (two workers get through ~10 URL scans a minute)
+SCANS_PER_MINUTE = 20  # per user; beyond: 429
+PURGE_INTERVAL_S = 3600.0  # with --retain-days: purge at start, then this often
 
 
 def db_url(value: str | None = None) -> str:
@@ -27,4 +30,9 @@ class Settings:
     ocr: str = "auto"  # as `scamscope scan --ocr`
     session_hours: float = 12.0  # a login lasts this long
     secure_cookies: bool = False  # set behind HTTPS
+    password_checks: int = 2  # Argon2 verifications (64 MiB each) at once; more login attempts get "busy"
     timezone: str = "Asia/Tokyo"  # dates shown and months counted in this zone
+    max_queued_scans: int = MAX_QUEUED_SCANS  # submissions beyond get 503 + Retry-After
+    scans_per_minute: int = SCANS_PER_MINUTE  # per user, moving window; beyond get 429 + Retry-After
+    retain_days: int | None = None  # None: keep everything; else purge older scans and closed cases
+    purge_interval_s: float = PURGE_INTERVAL_S

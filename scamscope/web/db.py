@@ -10,9 +10,14 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# Connections are held only by threads running database work: at most the 40 of the request
+# thread pool (anyio's default), the scan workers (16 at most) and the purge, so with 65 a
+# checkout never waits for long. PostgreSQL's default max_connections is 100.
+POOL: dict[str, Any] = {"pool_size": 5, "max_overflow": 60, "pool_timeout": 30}
 
 
 class DatabaseError(Exception):
@@ -44,13 +49,39 @@ def make_engine(url: str) -> Engine:
         parent = Path(database).parent
         if not parent.is_dir():
             raise DatabaseError(f"folder {parent} does not exist")
-        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 10}, hide_parameters=True, **POOL)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     try:
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True, hide_parameters=True, **POOL)
     except Exception as exc:  # a driver that is not installed
         raise DatabaseError(f"cannot use {parsed.get_backend_name()}: {exc}") from None
+
+
+def error_summary(exc: BaseException) -> str | None:
+    """One line naming a database error for the log, without the values involved; None for other errors.
+
+    The engine hides bound parameters, but the server's own message can still quote them
+    (PostgreSQL: "DETAIL: Failing row contains (...)"), so only the error class, SQLSTATE,
+    table, constraint and the SQL text (placeholders, never values) are kept.
+    """
+    if not isinstance(exc, StatementError):
+        return None
+    orig = getattr(exc, "orig", None)
+    diag = getattr(orig, "diag", None)
+    parts = [f"database error {type(orig).__name__ if orig is not None else type(exc).__name__}"]
+    for label, value in (
+        ("sqlstate", getattr(orig, "sqlstate", None)),
+        ("table", getattr(diag, "table_name", None)),
+        ("constraint", getattr(diag, "constraint_name", None)),
+        ("column", getattr(diag, "column_name", None)),
+    ):
+        if value:
+            parts.append(f"{label} {value}")
+    statement = " ".join(str(exc.statement or "").split())[:300]
+    if statement:
+        parts.append(f"in: {statement}")
+    return "; ".join(parts)
 
 
 def migrate(engine: Engine) -> None:
@@ -60,10 +91,23 @@ def migrate(engine: Engine) -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
+    sqlite = engine.dialect.name == "sqlite"
     try:
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+        with engine.connect() as conn:
+            if sqlite:  # tables are copied and replaced: with foreign keys on, the drop would cascade
+                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                conn.commit()  # ends SQLAlchemy's autobegun transaction; the pragma needs none open
+            try:
+                with conn.begin():
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, "head")
+                    if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                        raise DatabaseError("a migration left rows referring to missing rows (rolled back)")
+            finally:
+                if sqlite:
+                    conn.rollback()
+                    conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    conn.commit()
     except Exception as exc:
         raise DatabaseError(f"cannot open or migrate the database {engine.url.render_as_string(hide_password=True)}: {str(exc).splitlines()[0][:300]}") from None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import traceback
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -11,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from scamscope.web.db import error_summary
 from scamscope.web.middleware import BodyTooLarge
 
 log = logging.getLogger("scamscope.web")
@@ -64,6 +66,19 @@ def login_redirect(request: Request) -> Response:
     return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
 
 
+async def crash_page(request: Request, exc: Exception) -> Response:
+    """The 500 page of an unexpected error, logged once with a reference (used by
+    :class:`~scamscope.web.middleware.ContainErrors`, so the error never reaches uvicorn's own log)."""
+    ref = secrets.token_hex(4)
+    summary = error_summary(exc)
+    if summary is None:
+        log.error("unhandled error %s on %s %s", ref, request.method, request.url.path, exc_info=exc)
+    else:  # never the values of a database error (a caller's name, notes): its kind and where it was raised
+        where = "".join(traceback.format_tb(exc.__traceback__)).rstrip()
+        log.error("unhandled error %s on %s %s: %s\n%s", ref, request.method, request.url.path, summary, where)
+    return error_page(request, 500, f"Something went wrong on the server. The error was logged with reference {ref}.")
+
+
 def install(app: FastAPI, max_upload: int) -> None:
     mb = max_upload / (1024 * 1024)
 
@@ -87,16 +102,13 @@ def install(app: FastAPI, max_upload: int) -> None:
 
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
+        if exc.errors() and all(tuple(err.get("loc", ()))[:1] == ("path",) for err in exc.errors()):
+            return error_page(request, 404, "There is no such page.")  # /scans/abc: no such object, like /scans/99999999999
         parts = []
         for err in exc.errors()[:5]:
             where = ".".join(str(x) for x in err.get("loc", ()) if x not in ("body", "query", "path"))
             parts.append(f"{where}: {err.get('msg', 'invalid')}" if where else str(err.get("msg", "invalid")))
         return error_page(request, 400, "Invalid input: " + "; ".join(parts))
-
-    async def on_crash(request: Request, exc: Exception) -> Response:
-        ref = secrets.token_hex(4)
-        log.error("unhandled error %s on %s %s", ref, request.method, request.url.path, exc_info=exc)
-        return error_page(request, 500, f"Something went wrong on the server. The error was logged with reference {ref}.")
 
     app.add_exception_handler(LoginRequired, on_login)
     app.add_exception_handler(CsrfFailed, on_csrf)
@@ -104,4 +116,4 @@ def install(app: FastAPI, max_upload: int) -> None:
     app.add_exception_handler(BodyTooLarge, on_too_large)
     app.add_exception_handler(HTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
-    app.add_exception_handler(Exception, on_crash)
+    app.add_exception_handler(Exception, crash_page)

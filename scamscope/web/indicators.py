@@ -2,24 +2,67 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import threading
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
+import idna
+import tldextract
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scamscope.signals.brands import registrable_domain
 from scamscope.web.db import utcnow
 from scamscope.web.models import Indicator, Scan, Sighting
 
 _lock = threading.Lock()  # two scan workers must not both insert the same new indicator
+_TLD = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)  # the bundled public suffix list, offline
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")  # letters, digits, hyphens (A-labels: xn--...)
+_SUB_LABEL = re.compile(r"^[a-z0-9_-]{1,63}$")
+MAX_HOST = 253
+MAX_URL = 4096  # longer "URLs" in a result are not looked at
+
+
+def _ascii(name: str) -> str:
+    """A host name (or part of one) in ASCII, each label letters, digits and inner hyphens; "" if it is not one."""
+    try:
+        ascii_name = idna.encode(name, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError, ValueError):
+        return ""
+    return ascii_name if all(_LABEL.match(label) for label in ascii_name.split(".")) else ""
+
+
+def indicator_host(host: str) -> str:
+    """What a host name becomes as a domain indicator: its registrable domain in ASCII (``xn--``
+    for international names), or the canonical form of an IP address; "" for anything else
+    (no public suffix, control characters, over-long labels, numbers that only look like IPs).
+    Labels below the registrable domain may also hold underscores, as browsers allow."""
+    host = host.strip().rstrip(".").lower()
+    if not host or len(host) > MAX_HOST:
+        return ""
+    try:
+        return ipaddress.ip_address(host).compressed
+    except ValueError:
+        pass
+    if any(ch in "@:/\\?#[]%" or not ch.isprintable() or ch.isspace() for ch in host):
+        return ""
+    ext = _TLD.extract_str(host)
+    if not ext.suffix or not ext.domain:
+        return ""
+    registrable = _ascii(f"{ext.domain}.{ext.suffix}")
+    subdomain = ext.subdomain.split(".") if ext.subdomain else []
+    if not registrable or not all(_SUB_LABEL.match(label) or _ascii(label) for label in subdomain):
+        return ""
+    return registrable
 
 
 def _host(url: str) -> str:
+    if not url or len(url) > MAX_URL:
+        return ""
     try:
-        return (urlsplit(url).hostname or "").rstrip(".").lower()
+        return urlsplit(url).hostname or ""
     except ValueError:
         return ""
 
@@ -33,10 +76,9 @@ def domains_of(scan: Scan, result: dict[str, Any]) -> list[str]:
     urls += [hop.get("url", "") for hop in live.get("redirects") or [] if isinstance(hop, dict)]
     out: list[str] = []
     for u in urls:
-        host = _host(u) if u else ""
-        dom = registrable_domain(host) if host else ""
+        dom = indicator_host(_host(u)) if isinstance(u, str) else ""
         if dom and dom not in out:
-            out.append(dom[:255])
+            out.append(dom)
     return out
 
 

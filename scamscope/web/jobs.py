@@ -2,8 +2,10 @@
 
 URL scans share one :class:`~scamscope.live.capture.LiveCapturer` (one headless Chromium in a
 killable worker process), closed when the app shuts down. Each job records its stage in the
-scan's row, which the status page polls. Uploads keep their bytes in the row, so scans that were
-queued or running when the server stopped are run again at the next start.
+scan's row, which the status page polls. Uploads keep their bytes in the row until the scan ends
+(done or error; the hash and size stay), so scans that were queued or running when the server
+stopped are run again at the next start: at most MAX_ATTEMPTS runs, so that a page which brings
+the server down is not run again after every restart.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import logging
 import tempfile
 import threading
+import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -23,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from scamscope.acquire import sniff_binary
 from scamscope.types import ScanResult
 from scamscope.web.config import Settings
-from scamscope.web.db import transaction, utcnow
+from scamscope.web.db import error_summary, transaction, utcnow
 from scamscope.web.indicators import index_scan
 from scamscope.web.models import Scan
 
@@ -31,6 +34,8 @@ log = logging.getLogger("scamscope.web.jobs")
 
 IMAGE_TYPES = {"a PNG image": "image/png", "a JPEG image": "image/jpeg", "a WebP image": "image/webp"}
 INTERNAL_ERROR = "internal error while scanning (details are in the server log)"
+MAX_ATTEMPTS = 3  # runs of one scan; a scan still unfinished after that many is given up at the next start
+GAVE_UP = "gave up after {n} tries: the server stopped each time while this scan was running (see the server log)"
 
 
 def image_type(data: bytes) -> str | None:
@@ -55,12 +60,19 @@ class ScanRunner:
         return self._pool.submit(self._run, scan_id)
 
     def resume_pending(self) -> int:
-        """Queue again the scans a previous run of the server left unfinished."""
+        """Queue again the scans a previous run of the server left unfinished; those already started
+        MAX_ATTEMPTS times end as errors instead (their uploaded bytes are dropped)."""
+        ids: list[int] = []
         with transaction(self._factory) as db:
             pending = db.scalars(select(Scan).where(Scan.status.in_(("queued", "running"))).order_by(Scan.id)).all()
             for scan in pending:
+                if scan.attempts >= MAX_ATTEMPTS:
+                    log.warning("scan %d: given up after %d tries, each ended by a server stop", scan.id, scan.attempts)
+                    scan.status, scan.stage, scan.error = "error", "failed", GAVE_UP.format(n=scan.attempts)
+                    scan.finished_at, scan.input_data = utcnow(), None
+                    continue
                 scan.status, scan.stage = "queued", "queued again after a restart"
-            ids = [s.id for s in pending]
+                ids.append(scan.id)
         for scan_id in ids:
             self.submit(scan_id)
         return len(ids)
@@ -88,26 +100,31 @@ class ScanRunner:
             if scan is None or scan.status != "queued":
                 return
             scan.status, scan.stage, scan.started_at = "running", "starting", utcnow()
+            scan.attempts += 1  # committed before the run: a run that takes the server down still counts
             kind, target, data = scan.kind, scan.target, scan.input_data
         shot: bytes | None = None
         try:
             result, shot = self._scan(scan_id, kind, target, data)
-        except Exception:  # a bug must not leave the scan running forever, nor reach the browser
-            log.exception("scan %d failed", scan_id)
+        except Exception as exc:  # a bug must not leave the scan running forever, nor reach the browser
+            summary = error_summary(exc)
+            if summary is None:
+                log.exception("scan %d failed", scan_id)
+            else:  # no values of a database error in the log
+                log.error("scan %d failed: %s\n%s", scan_id, summary, "".join(traceback.format_tb(exc.__traceback__)).rstrip())
             self._finish(scan_id, None, None, INTERNAL_ERROR)
             return
         self._finish(scan_id, result, shot, result.error)
 
     def _scan(self, scan_id: int, kind: str, target: str, data: bytes | None) -> tuple[ScanResult, bytes | None]:
-        from scamscope.scan import scan_bytes
+        from scamscope.bounded import scan_bytes_bounded  # a killable worker process, within a time budget
 
         url = target or None
         if kind == "html":
             self._stage(scan_id, "analysing the page")
-            return scan_bytes(data or b"", url, input_name="uploaded page"), None
+            return scan_bytes_bounded(data or b"", url, input_name="uploaded page"), None
         if kind == "screenshot":
             self._stage(scan_id, "reading the screenshot (OCR)")
-            return scan_bytes(data or b"", url, input_name="uploaded screenshot"), data
+            return scan_bytes_bounded(data or b"", url, input_name="uploaded screenshot"), data
         if kind == "url":
             return self._scan_url(scan_id, target)
         raise ValueError(f"unknown scan kind {kind!r}")
@@ -150,6 +167,7 @@ class ScanRunner:
                     scan.status = "error" if error else "done"
                     scan.stage = "failed" if error else "done"
                     scan.error = error
+                    scan.input_data = None  # the bytes were kept only to resume the scan; hash and size stay
                     if result is not None and data is not None:
                         scan.result = data
                         scan.verdict, scan.score, scan.language = result.verdict, result.score, result.language

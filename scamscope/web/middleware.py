@@ -1,9 +1,13 @@
-"""ASGI middleware: request body limit and security headers."""
+"""ASGI middleware: request body limit, security headers, containment of unexpected errors."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 DRAIN_LIMIT = 64 * 1024 * 1024  # read (and drop) at most this much of an oversized body, so the client sees the answer
@@ -86,3 +90,60 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+Handler = Callable[[Request, Exception], Awaitable[Response]]
+
+
+class ContainErrors:
+    """Answer an unexpected exception with ``handler``'s page and stop it there.
+
+    Starlette's outermost error middleware re-raises every exception after its handler ran, and
+    uvicorn then logs it whole: the message of a database error can quote the values of the row
+    (a caller's name, notes). Here the handler logs it, without those values, and nothing escapes.
+    """
+
+    def __init__(self, app: ASGIApp, handler: Handler) -> None:
+        self.app = app
+        self.handler = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as exc:
+            response = await self.handler(Request(scope), exc)  # logs it
+            if not started:
+                await response(scope, receive, send)
+
+
+def strip_nul_escapes(query: bytes) -> bytes:
+    """A query string without NUL characters (``%00``), which PostgreSQL refuses in text."""
+    query = query.replace(b"\x00", b"")
+    while True:
+        cleaned = re.sub(rb"%00", b"", query)
+        if cleaned == query:
+            return cleaned
+        query = cleaned
+
+
+class NoNulInQuery:
+    """Remove NUL characters from every query string (forms are cleaned by ``deps.read_form``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("query_string"):
+            scope = {**scope, "query_string": strip_nul_escapes(scope["query_string"])}
+        await self.app(scope, receive, send)

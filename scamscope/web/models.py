@@ -33,6 +33,7 @@ SCAN_KINDS = ("url", "html", "screenshot")
 SCAN_STATES = ("queued", "running", "done", "error")
 VERDICTS = ("scam", "suspicious", "benign")
 INDICATOR_KINDS = ("phone", "domain")
+ROLES = ("staff", "admin")  # admins also manage users, delete data, export and read the audit log
 
 
 class Base(DeclarativeBase):
@@ -45,7 +46,8 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # False: disabled, cannot log in
+    role: Mapped[str] = mapped_column(String(16), default="staff", server_default="staff")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -66,6 +68,7 @@ class AuthSession(Base):
 
 class Scan(Base):
     __tablename__ = "scans"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids of deleted rows are never reused (audit log)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
@@ -87,6 +90,7 @@ class Scan(Base):
     ocr_text: Mapped[str | None] = deferred(mapped_column(Text, nullable=True))
     screenshot: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))  # live: the "after" shot
     screenshot_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # runs started (a resumed scan gives up after a few)
 
     cases: Mapped[list[Case]] = relationship(secondary="case_scans", back_populates="scans", order_by="Case.id")
 
@@ -95,7 +99,7 @@ class Indicator(Base):
     """A phone number (E.164) or registrable domain seen in scans."""
 
     __tablename__ = "indicators"
-    __table_args__ = (UniqueConstraint("kind", "value", name="uq_indicator_kind_value"),)
+    __table_args__ = (UniqueConstraint("kind", "value", name="uq_indicator_kind_value"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
@@ -111,7 +115,7 @@ class Indicator(Base):
 
 class Sighting(Base):
     __tablename__ = "sightings"
-    __table_args__ = (UniqueConstraint("indicator_id", "scan_id", name="uq_sighting"),)
+    __table_args__ = (UniqueConstraint("indicator_id", "scan_id", name="uq_sighting"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"), index=True)
@@ -133,6 +137,7 @@ class Case(Base):
     """One consultation. The only table holding personal data (caller name and contact)."""
 
     __tablename__ = "cases"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids of deleted rows are never reused (audit log)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     opened_on: Mapped[date] = mapped_column(Date, index=True)
@@ -145,6 +150,7 @@ class Case(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
 
     scans: Mapped[list[Scan]] = relationship(secondary="case_scans", back_populates="cases", order_by="Scan.id")
     advice: Mapped[list[CaseAdvice]] = relationship(back_populates="case", cascade="all, delete-orphan", order_by="CaseAdvice.id")
@@ -154,6 +160,7 @@ class CaseAdvice(Base):
     """Advice given in a consultation: the answers and the checklist as it was shown."""
 
     __tablename__ = "case_advice"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids of deleted rows are never reused (audit log)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
@@ -163,3 +170,19 @@ class CaseAdvice(Base):
     advice: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     case: Mapped[Case] = relationship(back_populates="advice")
+
+
+class AuditEntry(Base):
+    """Who viewed, changed, exported or deleted what: append-only (database triggers refuse UPDATE
+    and DELETE). The user's name is copied so that the trail survives a renamed or removed account."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)  # no FK: entries outlive users
+    user_name: Mapped[str] = mapped_column(String(80), default="")
+    action: Mapped[str] = mapped_column(String(32))  # view | create | update | export | delete | purge | login | ...
+    object_kind: Mapped[str] = mapped_column(String(32), default="")  # case | scan | indicators | user | audit
+    object_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    detail: Mapped[str] = mapped_column(String(500), default="")  # never personal data of callers

@@ -16,8 +16,9 @@ from starlette.datastructures import FormData, ImmutableMultiDict
 from starlette.responses import RedirectResponse, Response
 
 from scamscope.advice import QUESTIONS, Answers, advise
+from scamscope.web import audit
 from scamscope.web.db import utcnow
-from scamscope.web.deps import DB, CsrfForm, MaybeLogin, Staff
+from scamscope.web.deps import DB, CsrfForm, MaybeLogin, Staff, get_row
 from scamscope.web.errors import UserError
 from scamscope.web.labels import wizard_text
 from scamscope.web.models import Case, CaseAdvice
@@ -176,12 +177,15 @@ def advice_attach(form: CsrfForm, login: Staff, db: DB) -> Response:
         case_id = int(str(form.get("case_id") or ""))
     except ValueError:
         raise UserError("Choose the case to attach the advice to.") from None
-    case = db.get(Case, case_id)
+    case = get_row(db, Case, case_id)  # None also for ids out of range
     if case is None:
         raise UserError(f"There is no case #{case_id}.", 404)
     raw = raw_answers(form)
     advice = advise(to_answers(raw), lang=lang).to_dict()
-    db.add(CaseAdvice(case_id=case.id, created_at=utcnow(), lang=lang, answers=raw, advice=advice))
-    case.updated_at = utcnow()
+    record = CaseAdvice(case_id=case.id, created_at=utcnow(), lang=lang, answers=raw, advice=advice)
+    db.add(record)
+    case.updated_at, case.updated_by = utcnow(), login.user_id
+    db.flush()
+    audit.record(db, login, "update", "case", case.id, f"advice #{record.id} attached")
     db.commit()
     return RedirectResponse(f"/cases/{case.id}", status_code=303)

@@ -16,11 +16,13 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
+from scamscope.web import audit
 from scamscope.web.db import utcnow
-from scamscope.web.deps import DB, CsrfForm, Staff
+from scamscope.web.deps import DB, Admin, CsrfForm, Staff, get_row, parse_id
 from scamscope.web.errors import UserError
-from scamscope.web.models import CATEGORIES, CHANNELS, STATUSES, Case, CaseAdvice, Scan
+from scamscope.web.models import CATEGORIES, CHANNELS, STATUSES, Case, CaseAdvice, Scan, User
 from scamscope.web.render import render
+from scamscope.web.retention import delete_cases
 
 router = APIRouter()
 MAX_NAME = 200
@@ -32,7 +34,7 @@ def today(request: Request) -> date:
 
 
 def case_or_404(db: Session, case_id: int) -> Case:
-    case = db.get(Case, case_id)
+    case = get_row(db, Case, case_id)
     if case is None:
         raise UserError(f"There is no case #{case_id}.", 404)
     return case
@@ -77,7 +79,10 @@ def case_list(request: Request, login: Staff, db: DB, status: str = "", category
         if category not in CATEGORIES:
             raise UserError(f"Unknown category {category[:40]!r}.")
         query = query.where(Case.category == category)
-    return render(request, "cases.html", {"cases": db.scalars(query).all(), "status": status, "category": category})
+    cases = db.scalars(query).all()
+    audit.record(db, login, "view", "case", None, f"case list ({len(cases)} shown)")  # the list shows callers' names
+    db.commit()
+    return render(request, "cases.html", {"cases": cases, "status": status, "category": category})
 
 
 @router.get("/cases/new")
@@ -92,13 +97,17 @@ def create_case(request: Request, form: CsrfForm, login: Staff, db: DB) -> Respo
         fields = parse_case(form, today(request))
     except UserError as exc:
         return _form(request, None, {k: form.get(k) or "" for k in form.keys()}, exc.message, 400)
-    case = Case(**fields, created_by=login.user_id, created_at=utcnow(), updated_at=utcnow())
+    case = Case(**fields, created_by=login.user_id, created_at=utcnow(), updated_at=utcnow(), updated_by=login.user_id)
     if form.get("scan_id"):
-        scan = db.get(Scan, _scan_id(form))
+        scan = get_row(db, Scan, _scan_id(form))
         if scan is None:
-            return _form(request, None, {k: form.get(k) or "" for k in form.keys()}, "The scan to link does not exist.", 400)
+            return _form(request, None, {k: form.get(k) or "" for k in form.keys()}, "The scan to link does not exist.", 404)
         case.scans.append(scan)
     db.add(case)
+    db.flush()
+    audit.record(db, login, "create", "case", case.id)
+    for scan in case.scans:
+        audit.record(db, login, "link", "case", case.id, f"scan #{scan.id} linked")
     db.commit()
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
@@ -108,13 +117,18 @@ def show_case(request: Request, case_id: int, login: Staff, db: DB) -> Response:
     case = case_or_404(db, case_id)
     recent = db.scalars(select(Scan).where(Scan.status == "done").order_by(Scan.id.desc()).limit(30)).all()
     linked = {s.id for s in case.scans}
-    return render(request, "case.html", {"case": case, "recent_scans": [s for s in recent if s.id not in linked]})
+    updated_by = db.get(User, case.updated_by) if case.updated_by is not None else None
+    audit.record(db, login, "view", "case", case.id)
+    db.commit()
+    return render(request, "case.html", {"case": case, "recent_scans": [s for s in recent if s.id not in linked], "updated_by": updated_by.name if updated_by else ""})
 
 
 @router.get("/cases/{case_id}/edit")
 def edit_case(request: Request, case_id: int, login: Staff, db: DB) -> Response:
     case = case_or_404(db, case_id)
     values = {k: getattr(case, k) for k in ("opened_on", "channel", "category", "caller_name", "caller_contact", "notes", "status")}
+    audit.record(db, login, "view", "case", case.id, "edit form")
+    db.commit()
     return _form(request, case, values)
 
 
@@ -125,30 +139,37 @@ def update_case(request: Request, case_id: int, form: CsrfForm, login: Staff, db
         fields = parse_case(form, today(request))
     except UserError as exc:
         return _form(request, case, {k: form.get(k) or "" for k in form.keys()}, exc.message, 400)
+    changed = sorted(key for key, value in fields.items() if getattr(case, key) != value)
     for key, value in fields.items():
         setattr(case, key, value)
-    case.updated_at = utcnow()
+    case.updated_at, case.updated_by = utcnow(), login.user_id
+    audit.record(db, login, "update", "case", case.id, "changed: " + (", ".join(changed) or "nothing"))  # field names, never values
     db.commit()
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 
 def _scan_id(form: FormData) -> int:
-    try:
-        return int(str(form.get("scan_id") or ""))
-    except ValueError:
-        raise UserError("Choose a scan to link.") from None
+    """The scan id of a form: 400 when it is not a number, 404 when no scan can have it."""
+    raw = str(form.get("scan_id") or "").strip()
+    if not raw.lstrip("-").isdigit():
+        raise UserError("Choose a scan to link.")
+    scan_id = parse_id(raw)
+    if scan_id is None:
+        raise UserError(f"There is no scan #{raw[:20]}.", 404)
+    return scan_id
 
 
 @router.post("/cases/{case_id}/scans")
 def link_scan(case_id: int, form: CsrfForm, login: Staff, db: DB) -> Response:
     case = case_or_404(db, case_id)
     scan_id = _scan_id(form)
-    scan = db.get(Scan, scan_id)
+    scan = get_row(db, Scan, scan_id)
     if scan is None:
         raise UserError(f"There is no scan #{scan_id}.", 404)
     if scan not in case.scans:
         case.scans.append(scan)
-        case.updated_at = utcnow()
+        case.updated_at, case.updated_by = utcnow(), login.user_id
+        audit.record(db, login, "link", "case", case.id, f"scan #{scan.id} linked")
     db.commit()
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
@@ -156,17 +177,23 @@ def link_scan(case_id: int, form: CsrfForm, login: Staff, db: DB) -> Response:
 @router.post("/cases/{case_id}/scans/{scan_id}/remove")
 def unlink_scan(case_id: int, scan_id: int, form: CsrfForm, login: Staff, db: DB) -> Response:
     case = case_or_404(db, case_id)
-    case.scans = [s for s in case.scans if s.id != scan_id]
-    case.updated_at = utcnow()
+    if parse_id(scan_id) is None:
+        raise UserError(f"There is no scan #{scan_id}.", 404)
+    if any(s.id == scan_id for s in case.scans):
+        case.scans = [s for s in case.scans if s.id != scan_id]
+        case.updated_at, case.updated_by = utcnow(), login.user_id
+        audit.record(db, login, "link", "case", case.id, f"scan #{scan_id} unlinked")
     db.commit()
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 
 @router.get("/cases/{case_id}/advice/{advice_id}")
 def case_advice(request: Request, case_id: int, advice_id: int, login: Staff, db: DB) -> Response:
-    record = db.get(CaseAdvice, advice_id)
+    record = get_row(db, CaseAdvice, advice_id)
     if record is None or record.case_id != case_id:
         raise UserError(f"Case #{case_id} has no advice #{advice_id}.", 404)
+    audit.record(db, login, "view", "case", case_id, f"advice #{advice_id}")
+    db.commit()
     from scamscope.web.routes.advice import answer_rows
 
     return render(
@@ -174,3 +201,24 @@ def case_advice(request: Request, case_id: int, advice_id: int, login: Staff, db
         "advice_result.html",
         {"lang": record.lang, "advice": record.advice, "rows": answer_rows(record.answers, record.lang), "record": record, "query": "", "open_cases": [], "case_id": case_id},
     )
+
+
+# --- deletion (administrators) -------------------------------------------------------------------
+
+
+@router.get("/cases/{case_id}/delete")
+def confirm_delete_case(request: Request, case_id: int, login: Admin, db: DB) -> Response:
+    case = case_or_404(db, case_id)
+    what = f"case #{case.id} ({case.opened_on.isoformat()}, {case.status})"
+    consequences = [f"{len(case.advice)} advice record(s) are deleted with it.", f"Its {len(case.scans)} linked scan(s) stay, unlinked."]
+    return render(request, "confirm_delete.html", {"what": what, "consequences": consequences, "action": f"/cases/{case.id}/delete", "back": f"/cases/{case.id}"})
+
+
+@router.post("/cases/{case_id}/delete")
+def delete_case(case_id: int, form: CsrfForm, login: Admin, db: DB) -> Response:
+    case = case_or_404(db, case_id)
+    detail = f"{len(case.advice)} advice record(s); scans unlinked: {', '.join(f'#{s.id}' for s in case.scans) or 'none'}"
+    delete_cases(db, [case.id])
+    audit.record(db, login, "delete", "case", case_id, detail[:500])
+    db.commit()
+    return RedirectResponse("/cases", status_code=303)

@@ -14,7 +14,8 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from scamscope.web.deps import DB, Staff
+from scamscope.web import audit
+from scamscope.web.deps import DB, Admin, Staff, get_row
 from scamscope.web.errors import UserError
 from scamscope.web.models import INDICATOR_KINDS, CaseScan, Indicator, Scan, Sighting
 from scamscope.web.render import render
@@ -75,7 +76,8 @@ def _cell(value: object) -> str:
 
 
 @router.get("/indicators.csv")
-def indicator_csv(login: Staff, db: DB, q: str = "", kind: str = "") -> Response:
+def indicator_csv(login: Admin, db: DB, q: str = "", kind: str = "") -> Response:
+    """All matching indicators with their case numbers: admins only, and audited."""
     rows = db.scalars(_search(kind, q)).all()
     details = _details(db, [r.id for r in rows])
     buf = io.StringIO()
@@ -84,13 +86,15 @@ def indicator_csv(login: Staff, db: DB, q: str = "", kind: str = "") -> Response
     for r in rows:
         d = details[r.id]
         out.writerow([_cell(x) for x in (r.kind, r.value, r.region or "", " ".join(r.flags or []), r.first_seen.isoformat(timespec="seconds"), r.last_seen.isoformat(timespec="seconds"), r.count, d["flagged"], " ".join(map(str, d["cases"])))])
+    audit.record(db, login, "export", "indicators", None, f"CSV of {len(rows)} indicator(s); kind {kind or 'any'}{', searched' if q.strip() else ''}")  # not the search text: it may be a caller's number
+    db.commit()
     # UTF-8 with BOM: Excel in Japan opens it without mojibake
     return Response("\ufeff" + buf.getvalue(), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": 'attachment; filename="scamscope-indicators.csv"'})
 
 
 @router.get("/indicators/{indicator_id}")
 def indicator_page(request: Request, indicator_id: int, login: Staff, db: DB) -> Response:
-    ind = db.get(Indicator, indicator_id)
+    ind = get_row(db, Indicator, indicator_id)
     if ind is None:
         raise UserError(f"There is no indicator #{indicator_id}.", 404)
     scans = db.scalars(select(Scan).join(Sighting, Sighting.scan_id == Scan.id).where(Sighting.indicator_id == ind.id).order_by(Scan.id.desc()).limit(500)).all()

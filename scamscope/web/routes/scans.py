@@ -13,17 +13,19 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from scamscope.acquire import sniff_binary
-from scamscope.netguard import RefusedURL, check_url
+from scamscope.netguard import PRIVATE_HINT, RefusedURL, check_url
+from scamscope.web import audit
 from scamscope.web.db import utcnow
-from scamscope.web.deps import DB, CsrfForm, Staff
-from scamscope.web.errors import UserError
+from scamscope.web.deps import DB, Admin, CsrfForm, Staff, get_row, parse_id
+from scamscope.web.errors import UserError, wants_json
 from scamscope.web.jobs import image_type
 from scamscope.web.models import SCAN_STATES, VERDICTS, Case, Scan
 from scamscope.web.render import render
+from scamscope.web.retention import delete_scans
+from scamscope.web.scan_limits import SubmissionRefused
 
 router = APIRouter()
 MAX_URL = 2048
-CLI_HINT = " (use --allow-private to scan local test servers)"
 
 
 class ScanInputError(Exception):
@@ -36,13 +38,12 @@ class ScanInputError(Exception):
 def _case_or_none(db: Session, raw: object) -> Case | None:
     if raw in (None, ""):
         return None
-    try:
-        case_id = int(str(raw))
-    except ValueError:
-        raise UserError("The case number must be a number.") from None
-    case = db.get(Case, case_id)
+    text = str(raw).strip()
+    if not text.lstrip("-").isdigit():
+        raise UserError("The case number must be a number.")
+    case = get_row(db, Case, parse_id(text))
     if case is None:
-        raise UserError(f"There is no case #{case_id}.", 404)
+        raise UserError(f"There is no case #{text[:20]}.", 404)
     return case
 
 
@@ -105,7 +106,7 @@ def _build_scan(request: Request, form: FormData) -> Scan:
         try:
             checked = check_url(url, allow_private=settings.allow_private_urls)
         except RefusedURL as exc:
-            raise ScanInputError(f"This URL cannot be scanned: {str(exc).replace(CLI_HINT, '')}.") from None
+            raise ScanInputError(f"This URL cannot be scanned: {str(exc).replace(PRIVATE_HINT, '')}.") from None
         return Scan(kind="url", target=checked.url)
     page_url = _check_page_url(str(form.get("page_url") or "").strip())
     if shot is not None:
@@ -127,6 +128,16 @@ def _build_scan(request: Request, form: FormData) -> Scan:
     return Scan(kind=kind, target=page_url, sha256=hashlib.sha256(data).hexdigest(), size=len(data), input_data=data)
 
 
+def _refused(request: Request, db: Session, case: Case | None, exc: SubmissionRefused) -> Response:
+    """429 or 503 with Retry-After: a JSON error for JSON clients, else the form with the message."""
+    headers = {"Retry-After": str(exc.retry_after_s)}
+    if wants_json(request):
+        return JSONResponse({"error": exc.message, "retry_after_s": exc.retry_after_s}, status_code=exc.status_code, headers=headers)
+    response = _form_page(request, db, case, exc.message, None, exc.status_code)
+    response.headers.update(headers)
+    return response
+
+
 @router.post("/scans")
 def submit_scan(request: Request, form: CsrfForm, login: Staff, db: DB) -> Response:
     case = _case_or_none(db, form.get("case_id"))
@@ -135,19 +146,29 @@ def submit_scan(request: Request, form: CsrfForm, login: Staff, db: DB) -> Respo
     except ScanInputError as exc:
         values = {"url": str(form.get("url") or "")[:MAX_URL], "page_url": str(form.get("page_url") or "")[:MAX_URL]}
         return _form_page(request, db, case, exc.message, values, exc.status_code)
-    scan.created_by = login.user_id
-    scan.created_at = utcnow()
-    scan.status, scan.stage = "queued", "waiting for a free scan worker"
-    db.add(scan)
-    if case is not None:
-        case.scans.append(scan)
-    db.commit()
+    try:
+        with request.app.state.scan_gate.admit(db, login.user_id):  # queue cap and this user's rate
+            scan.created_by = login.user_id
+            scan.created_at = utcnow()
+            scan.status, scan.stage = "queued", "waiting for a free scan worker"
+            db.add(scan)
+            if case is not None:
+                case.scans.append(scan)
+                case.updated_at, case.updated_by = utcnow(), login.user_id
+            db.flush()
+            audit.record(db, login, "create", "scan", scan.id, scan.kind)
+            if case is not None:
+                audit.record(db, login, "link", "case", case.id, f"scan #{scan.id} linked")
+            db.commit()
+    except SubmissionRefused as exc:
+        return _refused(request, db, case, exc)
     request.app.state.runner.submit(scan.id)
     return RedirectResponse(f"/scans/{scan.id}", status_code=303)
 
 
 def _scan_or_404(db: Session, scan_id: int, *options: Any) -> Scan:
-    scan = db.get(Scan, scan_id, options=list(options))
+    row_id = parse_id(scan_id)
+    scan = None if row_id is None else db.get(Scan, row_id, options=list(options))
     if scan is None:
         raise UserError(f"There is no scan #{scan_id}.", 404)
     return scan
@@ -186,6 +207,8 @@ def scan_page(request: Request, scan_id: int, login: Staff, db: DB) -> Response:
     open_cases = db.scalars(select(Case).where(Case.status == "open").order_by(Case.id.desc()).limit(200)).all()
     linked = {c.id for c in scan.cases}
     linkable = [c for c in open_cases if c.id not in linked]
+    audit.record(db, login, "view", "scan", scan.id)
+    db.commit()
     return render(request, "scan_result.html", {"scan": scan, "r": scan.result or {}, "open_cases": linkable})
 
 
@@ -197,7 +220,8 @@ def link_to_case(scan_id: int, form: CsrfForm, login: Staff, db: DB) -> Response
         raise UserError("Choose the case to link the scan to.")
     if scan not in case.scans:
         case.scans.append(scan)
-        case.updated_at = utcnow()
+        case.updated_at, case.updated_by = utcnow(), login.user_id
+        audit.record(db, login, "link", "case", case.id, f"scan #{scan.id} linked")
     db.commit()
     return RedirectResponse(f"/scans/{scan.id}", status_code=303)
 
@@ -207,7 +231,9 @@ def scan_screenshot(scan_id: int, login: Staff, db: DB) -> Response:
     scan = _scan_or_404(db, scan_id, undefer(Scan.screenshot))
     if not scan.screenshot or not scan.screenshot_type:
         raise UserError(f"Scan #{scan_id} has no screenshot.", 404)
-    return Response(scan.screenshot, media_type=scan.screenshot_type, headers={"Cache-Control": "private, max-age=3600"})
+    audit.record(db, login, "view", "scan", scan.id, "screenshot")
+    db.commit()
+    return Response(scan.screenshot, media_type=scan.screenshot_type, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/scans")
@@ -222,3 +248,26 @@ def scan_list(request: Request, login: Staff, db: DB, verdict: str = "", status:
             raise UserError(f"Unknown status {status[:40]!r}.")
         query = query.where(Scan.status == status)
     return render(request, "scans.html", {"scans": db.scalars(query).all(), "verdict": verdict, "status": status})
+
+
+# --- deletion (administrators) -------------------------------------------------------------------
+
+
+@router.get("/scans/{scan_id}/delete")
+def confirm_delete_scan(request: Request, scan_id: int, login: Admin, db: DB) -> Response:
+    scan = _scan_or_404(db, scan_id)
+    what = f"scan #{scan.id} ({scan.kind}, {scan.status}{', ' + scan.verdict if scan.verdict else ''})"
+    consequences = ["Its result, screenshot and sightings are deleted; indicators seen only in it disappear, the others are recounted."]
+    if scan.cases:
+        consequences.append("It is removed from " + ", ".join(f"case #{c.id}" for c in scan.cases) + ".")
+    return render(request, "confirm_delete.html", {"what": what, "consequences": consequences, "action": f"/scans/{scan.id}/delete", "back": f"/scans/{scan.id}"})
+
+
+@router.post("/scans/{scan_id}/delete")
+def delete_scan(scan_id: int, form: CsrfForm, login: Admin, db: DB) -> Response:
+    scan = _scan_or_404(db, scan_id)
+    detail = f"{scan.kind} scan, {scan.status}; removed from cases: {', '.join(f'#{c.id}' for c in scan.cases) or 'none'}"
+    result = delete_scans(db, [scan.id])
+    audit.record(db, login, "delete", "scan", scan_id, f"{detail}; {result.indicators_removed} indicator(s) removed, {result.indicators_recounted} recounted"[:500])
+    db.commit()
+    return RedirectResponse("/scans", status_code=303)
