@@ -12,8 +12,13 @@ captures many pages at once, each in a fresh browser context, with Playwright's 
   process tree (driver and Chromium, which lives in a session of its own), starts a new worker and
   retries the other pages that were in flight once.
 
-Every request the page makes goes through :mod:`scamscope.netguard` (no loopback, private or
-metadata addresses unless ``allow_private``); downloads are cancelled and recorded, never opened.
+Every connection the browser makes goes through one egress guard (:mod:`scamscope.proxy`, a
+mitmproxy addon running in the worker as Chromium's proxy): navigations, each redirect hop,
+subresources, WebSockets, beacons, prefetches and the re-fetch of downloads. It applies
+:mod:`scamscope.netguard`'s rules (no loopback, private or metadata addresses unless
+``allow_private`` or ``allow_hosts``), connects only to addresses it vetted, and reports each
+refusal to the page that asked (each context has its own proxy credentials). Downloads are
+cancelled and recorded, never opened.
 """
 
 from __future__ import annotations
@@ -24,7 +29,10 @@ import itertools
 import multiprocessing as mp
 import os
 import queue
+import re
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -50,11 +58,17 @@ LAUNCH_ARGS = [
     "--mute-audio",
     "--autoplay-policy=no-user-gesture-required",
     "--disable-features=Translate,MediaRouter,OptimizationHints",
+    # WebRTC may not open UDP (or TCP) sockets of its own: only through the proxy, i.e. the guard
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
 ]
 LAUNCH_ARGS += os.environ.get("SCAMSCOPE_CHROMIUM_ARGS", "").split()  # extra switches, for experiments
 INSTRUMENT_JS = Path(__file__).with_name("instrument.js")
 FLUSH_GLOBAL = "__ssq_k7m2x"  # instrument.js: flush() sends the final counts
 GATE_KEYS = ("Enter", "Escape", "F12", "Control+Shift+I")
+# URLs that are neither fetched over the network (the egress proxy sees those) nor local (data:,
+# blob:, about:): recorded as refused by a route in the page's context, never fetched
+NON_NETWORK_URL = re.compile(r"^(?!(?:https?|wss?|data|blob|about):)", re.IGNORECASE)
 MAX_MESSAGES = 5000  # per page, from the worker
 MAX_TEXT = 2_000_000
 MAX_DOWNLOAD_HASH = 20 * 1024 * 1024
@@ -99,6 +113,7 @@ class CaptureOptions:
     referrer: str | None = None
     budget_s: float = 15.0
     allow_private: bool = False
+    allow_hosts: tuple[str, ...] = ()  # HOST or HOST:PORT origins admitted whatever they resolve to (local test servers)
     click_gate: bool = True
     ocr: str = "auto"  # screenshot OCR: auto (image regions only), full, off (see scamscope.live.page)
 
@@ -172,11 +187,13 @@ def _first_line(exc: BaseException, limit: int = 200) -> str:
 # --- the worker process -------------------------------------------------------------------------
 
 
-def _worker_main(conn: Connection) -> None:
-    """Own a browser; capture requested URLs concurrently, streaming observations back on ``conn``."""
+def _worker_main(conn: Connection, confdir: str) -> None:
+    """Own a browser; capture requested URLs concurrently, streaming observations back on ``conn``.
+
+    ``confdir``: a private folder for the egress proxy's CA (the parent removes it)."""
     os.setsid()  # own process group: the parent can kill us with the driver and Chromium
     try:
-        asyncio.run(_worker(conn))
+        asyncio.run(_worker(conn, confdir))
     except Exception as exc:  # report, then let the parent restart us
         try:
             conn.send((None, "fatal", _first_line(exc)))
@@ -184,11 +201,46 @@ def _worker_main(conn: Connection) -> None:
             pass
 
 
-async def _worker(conn: Connection) -> None:
+class _Egress:
+    """The worker's egress proxy and the pages it reports refusals to."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, confdir: str) -> None:
+        from scamscope.proxy import EgressGuard, ProxyRunner
+
+        self.loop = loop
+        self.pages: dict[str, _PageState] = {}
+        self.guard = EgressGuard(on_refusal=self._on_refusal, on_upstream_error=self._on_upstream_error)
+        self.runner = ProxyRunner([self.guard], confdir)
+        self.server = ""
+
+    def start(self) -> None:
+        self.server = f"http://127.0.0.1:{self.runner.start()}"
+
+    def _on_refusal(self, tag: str | None, record: dict[str, Any]) -> None:  # on the proxy's thread
+        self.loop.call_soon_threadsafe(self._deliver, tag, record)
+
+    def _deliver(self, tag: str | None, record: dict[str, Any]) -> None:
+        state = self.pages.get(tag or "")
+        if state is not None:
+            state.touch()
+            state.send("blocked", record)
+
+    def _on_upstream_error(self, tag: str | None, failure: dict[str, str]) -> None:  # on the proxy's thread
+        self.loop.call_soon_threadsafe(self._note_failure, tag, failure)
+
+    def _note_failure(self, tag: str | None, failure: dict[str, str]) -> None:
+        state = self.pages.get(tag or "")
+        if state is not None and len(state.upstream_errors) < 200:
+            state.upstream_errors[failure["url"]] = failure["error"]
+
+
+async def _worker(conn: Connection, confdir: str) -> None:
     from playwright.async_api import async_playwright
 
     loop = asyncio.get_running_loop()
     inbox: asyncio.Queue[Any] = asyncio.Queue()
+    egress = _Egress(loop, confdir)
+    await asyncio.to_thread(egress.start)
 
     def reader() -> None:  # blocking pipe reads stay off the event loop
         while True:
@@ -202,7 +254,9 @@ async def _worker(conn: Connection) -> None:
 
     threading.Thread(target=reader, daemon=True).start()
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        # the browser-wide proxy is a fallback with no credentials: whatever does not come from a
+        # capture's context gets 407 and reaches nothing
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS, proxy={"server": egress.server})
         closing = False
 
         def on_disconnected(_browser: Any) -> None:
@@ -220,13 +274,14 @@ async def _worker(conn: Connection) -> None:
             if msg is None:
                 break
             cid, request = msg
-            task = asyncio.create_task(_run_one(browser, conn, cid, request))
+            task = asyncio.create_task(_run_one(browser, egress, conn, cid, request))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
         closing = True
         for task in list(tasks):
             task.cancel()
         await browser.close()
+    egress.runner.stop()
 
 
 class _PageState:
@@ -237,6 +292,7 @@ class _PageState:
         self.cid = cid
         self.sent = 0
         self.context: Any = None
+        self.upstream_errors: dict[str, str] = {}  # url -> net::ERR_... the egress proxy met (the browser sees none)
         self.last_activity = time.monotonic()
         self.closed = asyncio.Event()
 
@@ -264,12 +320,18 @@ class _PageState:
             await asyncio.sleep(min(quiet - idle, hi - (time.monotonic() - start) * 1000) / 1000 + 0.005)
 
 
-async def _run_one(browser: Any, conn: Connection, cid: int, request: dict[str, Any]) -> None:
+async def _run_one(browser: Any, egress: _Egress, conn: Connection, cid: int, request: dict[str, Any]) -> None:
     """Capture one page within its budget; close its context whatever happened; then say ``done``."""
+    from scamscope.netguard import Policy
+
     opts = CaptureOptions(**request["options"])
     state = _PageState(conn, cid)
+    tag = f"c{cid}"
     try:
-        await asyncio.wait_for(_capture(browser, state, request["url"], opts), timeout=opts.budget_s)
+        egress.pages[tag] = state
+        egress.guard.allow(tag, Policy.of(opts.allow_private, opts.allow_hosts))
+        proxy = {"server": egress.server, "username": tag, "password": egress.guard.secret}
+        await asyncio.wait_for(_capture(browser, state, request["url"], opts, proxy), timeout=opts.budget_s)
     except TimeoutError:
         state.send("timed_out", True)
         state.send("error", f"page overran its {opts.budget_s:g} s budget: its renderer was closed")
@@ -283,33 +345,17 @@ async def _run_one(browser: Any, conn: Connection, cid: int, request: dict[str, 
                 await asyncio.wait_for(state.context.close(), timeout=CLOSE_TIMEOUT_S)
             except Exception as exc:
                 state.send("error", f"closing the page: {_first_line(exc)}")
+        egress.guard.forget(tag)
+        egress.pages.pop(tag, None)
         state.send("done", None)
 
 
-async def _capture(browser: Any, state: _PageState, url: str, opts: CaptureOptions) -> None:  # noqa: C901 - one linear script
+async def _capture(browser: Any, state: _PageState, url: str, opts: CaptureOptions, proxy: dict[str, str]) -> None:  # noqa: C901 - one linear script
     from playwright.async_api import Error as PlaywrightError
-
-    from scamscope.netguard import RefusedURL, check_url
 
     profile = PROFILES.get(opts.profile, PROFILES[DEFAULT_PROFILE])
     start = time.monotonic()
     send = state.send
-    verdicts: dict[tuple[str, int | None], str | None] = {}
-
-    def refusal(target: str) -> str | None:
-        parts = urlsplit(target)
-        if parts.scheme in ("data", "blob", "about"):
-            return None
-        if parts.scheme not in ("http", "https"):
-            return f"scheme {parts.scheme or '?'} not fetched"
-        key = (parts.hostname or "", parts.port)
-        if key not in verdicts:
-            try:
-                check_url(target, allow_private=opts.allow_private)
-                verdicts[key] = None
-            except RefusedURL as exc:
-                verdicts[key] = str(exc)
-        return verdicts[key]
 
     headers = {"Accept-Language": profile.accept_language} if profile.accept_language else {}
     context = state.context = await browser.new_context(
@@ -322,37 +368,34 @@ async def _capture(browser: Any, state: _PageState, url: str, opts: CaptureOptio
         ignore_https_errors=True,
         service_workers="block",
         extra_http_headers=headers,
+        proxy=proxy,  # the egress guard; the credentials name this capture
     )
     # Events travel as tagged console messages: a Playwright binding would hand the page a user
     # gesture on every call, letting it go fullscreen or lock keys without any click.
     await context.add_init_script(script="window.__scamscope_transport = 'console';")
     await context.add_init_script(path=str(INSTRUMENT_JS))
 
-    async def on_route(route: Any) -> None:
-        state.touch()
+    async def on_other_scheme(route: Any) -> None:
         target = route.request.url
-        why = await asyncio.to_thread(refusal, target) if _needs_lookup(target, verdicts) else refusal(target)
+        scheme = urlsplit(target).scheme or "?"
         try:
-            if why and route.request.is_navigation_request():
-                # A 204 answer cancels the navigation: the page stays where it was. Aborting would
-                # replace it with Chromium's error page (whose own script and text are no evidence).
-                send("blocked", {"url": target[:500], "reason": why, "navigation": True})
+            if route.request.is_navigation_request():  # 204 cancels it: no error page
+                send("blocked", {"url": target[:500], "reason": f"scheme {scheme} not fetched", "kind": "navigation", "navigation": True})
                 await route.fulfill(status=204, body=b"")
-            elif why:
-                send("blocked", {"url": target[:500], "reason": why})
-                await route.abort("blockedbyclient")
             else:
-                await route.continue_()
+                send("blocked", {"url": target[:500], "reason": f"scheme {scheme} not fetched", "kind": route.request.resource_type})
+                await route.abort("blockedbyclient")
         except PlaywrightError:
             pass  # the page or context went away meanwhile
 
-    await context.route("**/*", on_route)
+    await context.route(NON_NETWORK_URL, on_other_scheme)
+    context.on("request", lambda _r: state.touch())
     page = await context.new_page()
     context.on("page", lambda p: asyncio.ensure_future(_on_popup(p, send)))
     page.on("dialog", lambda d: asyncio.ensure_future(_on_dialog(d, state)))
     page.on("console", lambda m: _on_console(m.text, state))
     page.on("response", lambda r: _on_response(r, send))
-    page.on("download", lambda d: asyncio.ensure_future(_on_download(d, context, refusal, send)))
+    page.on("download", lambda d: asyncio.ensure_future(_on_download(d, context, send)))
     page.on("close", lambda _p: state.closed.set())
     page.on("framenavigated", lambda f: send("navigation", f.url[:2000]) if f == page.main_frame else None)
 
@@ -366,7 +409,7 @@ async def _capture(browser: Any, state: _PageState, url: str, opts: CaptureOptio
     try:
         response = await page.goto(url, wait_until="load", timeout=max(2000.0, budget_ms * 0.5), referer=opts.referrer)
     except PlaywrightError as exc:
-        last_error = _first_line(exc)
+        last_error = _upstream_cause(_first_line(exc), state.upstream_errors)
         send("error", f"navigation: {last_error}")
     if response is not None:
         send("redirects", await _redirect_chain(response))
@@ -419,10 +462,13 @@ async def _capture(browser: Any, state: _PageState, url: str, opts: CaptureOptio
         send("error", f"reading the page: {_first_line(exc)}")
 
 
-def _needs_lookup(target: str, verdicts: dict[tuple[str, int | None], str | None]) -> bool:
-    """Whether checking ``target`` would resolve a host name not seen before (DNS: off the event loop)."""
-    parts = urlsplit(target)
-    return parts.scheme in ("http", "https") and (parts.hostname or "", parts.port) not in verdicts
+def _upstream_cause(message: str, upstream_errors: dict[str, str]) -> str:
+    """Put back the network error the egress proxy met in a navigation error: the browser itself
+    only saw the proxy close the connection (``net::ERR_EMPTY_RESPONSE`` or similar)."""
+    seen = _net_error(message)
+    _, _, where = message.partition(" at ")
+    cause = upstream_errors.get(where.strip())
+    return message.replace(seen, cause) if seen and cause else message
 
 
 def _net_error(message: str) -> str:
@@ -491,18 +537,25 @@ async def _on_popup(popup: Any, send: Any) -> None:
         pass
 
 
-async def _on_download(download: Any, context: Any, refusal: Any, send: Any) -> None:
-    """Record a download without keeping or opening it: name, type, size and SHA-256 of the bytes."""
+async def _on_download(download: Any, context: Any, send: Any) -> None:
+    """Record a download without keeping or opening it: name, type, size and SHA-256 of the bytes.
+
+    The bytes are fetched again with the context's request client, through the context's proxy:
+    the egress guard vets the URL and each redirect hop, as for the page."""
+    from scamscope.proxy import REFUSED_HEADER
+
     info: dict[str, Any] = {"url": download.url[:2000], "name": download.suggested_filename[:300]}
     try:
         await download.cancel()
     except Exception:
         pass
-    if download.url.startswith(("http://", "https://")) and not await asyncio.to_thread(refusal, download.url):
+    if download.url.startswith(("http://", "https://")):
         try:
             resp = await context.request.get(download.url, timeout=5000, max_redirects=3)
             body = await resp.body()
-            if len(body) <= MAX_DOWNLOAD_HASH:
+            if REFUSED_HEADER in resp.headers:
+                info["error"] = f"refused by the egress guard: {resp.url[:300]} (see the blocked requests)"
+            elif len(body) <= MAX_DOWNLOAD_HASH:
                 info.update(size=len(body), sha256=hashlib.sha256(body).hexdigest(), type=resp.headers.get("content-type", ""))
         except Exception as exc:
             info["error"] = _first_line(exc, 160)
@@ -574,9 +627,9 @@ def kill_tree(root: int, timeout: float = 5.0) -> bool:
 class _Worker:
     """One worker process and the thread that hands its messages to the captures waiting for them."""
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: Any, confdir: str) -> None:
         parent, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child,), daemon=True)
+        self.proc = ctx.Process(target=_worker_main, args=(child, confdir), daemon=True)
         self.proc.start()
         child.close()
         self.conn = parent
@@ -659,6 +712,7 @@ class LiveCapturer:
         self._lock = threading.Lock()
         self._worker: _Worker | None = None
         self._ids = itertools.count(1)
+        self._confdir: str | None = None  # the egress proxy's CA, private to this capturer
         self.browser_version = ""
 
     def __enter__(self) -> LiveCapturer:
@@ -678,7 +732,9 @@ class LiveCapturer:
             if self._worker is None or not self._worker.alive():
                 if self._worker is not None:
                     self._worker.kill()
-                self._worker = _Worker(self._ctx)
+                if self._confdir is None:
+                    self._confdir = tempfile.mkdtemp(prefix="scamscope-egress-")
+                self._worker = _Worker(self._ctx, self._confdir)
                 self.browser_version = self._worker.version
             return self._worker
 
@@ -693,6 +749,9 @@ class LiveCapturer:
             if self._worker is not None:
                 self._worker.close()
                 self._worker = None
+            if self._confdir is not None:
+                shutil.rmtree(self._confdir, ignore_errors=True)
+                self._confdir = None
 
     def capture(self, url: str, options: CaptureOptions | None = None) -> Capture:
         """Capture ``url`` within ``options.budget_s`` (plus a short grace), whatever the page does."""
