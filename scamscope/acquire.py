@@ -12,6 +12,7 @@ import html as htmllib
 import os
 import re
 import stat
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from selectolax.lexbor import LexborHTMLParser
@@ -195,10 +196,11 @@ _JS_HINT = re.compile(
     r"\b(?:function\s*\w*\s*\(|var\s+\w+\s*=|let\s+\w+\s*=|const\s+\w+\s*=|document\.|window\.|=>|addEventListener|import\s+\w+\s+from|export\s+default)"
 )
 # A string literal runs to its closing quote or, when unterminated, to the end of its line (of
-# the input for templates): every match consumes what it read and quantifiers are possessive,
-# so hostile input ('\\'\\'\\'... on one line) is read in linear time.
+# the input for templates) or to a last backslash at the very end of the input. Quantifiers are
+# possessive and a literal that has started always matches, so no text is read twice: hostile
+# input (a line of 'a\'a\'a\ ending in a backslash) is read in linear time.
 _JS_STRING = re.compile(
-    r"""'((?:[^'\\\n]|\\.)*+)(?:'|$)|"((?:[^"\\\n]|\\.)*+)(?:"|$)|`((?:[^`\\]|\\.)*+)(?:`|\Z)""",
+    r"""'((?:[^'\\\n]|\\.)*+)(?:'|$|\\\Z)|"((?:[^"\\\n]|\\.)*+)(?:"|$|\\\Z)|`((?:[^`\\]|\\.)*+)(?:`|\\?\Z)""",
     re.M | re.S,
 )
 _MAX_LITERAL = 4000
@@ -271,8 +273,58 @@ def guess_kind(text: str) -> PageKind:
 
 
 _STRUCTURE = re.compile(r"<(?:!doctype\s+html|html|head|body)\b", re.I)
-_JS_START = re.compile(r"(?:\s|//[^\n]*\n|/\*.*?\*/)*(?:import\s|export\s|const\s|let\s|var\s|function\b|\(function|\$\(|document\.|window\.)", re.S)
-_COMMENT = re.compile(r"<!--(.{0,200000}?)-->", re.S)
+# white space and comments, each read once (possessive; a comment ends at its first */): a nested
+# lazy comment here was exponential on /**//**//**/...
+_JS_START = re.compile(
+    r"(?:\s|//[^\n]*+\n|/\*(?:[^*]|\*(?!/))*+\*/)*+(?:import\s|export\s|const\s|let\s|var\s|function\b|\(function|\$\(|document\.|window\.)"
+)
+_COMMENT_OPEN = re.compile("<!--")
+_COMMENT_CLOSE = re.compile("-->")
+MAX_COMMENT = 200_000
+
+
+def _spans(
+    text: str, opener: re.Pattern[str], closer: Callable[[re.Match[str]], re.Pattern[str]], limit: int
+) -> Iterator[tuple[int, int, int, int]]:
+    """``(start, inner_start, inner_end, end)`` of each ``opener … closer`` span, left to right.
+
+    What ``opener(.{0,limit}?)closer`` (dot matching newlines) finds with ``finditer``, in one
+    linear pass: the regex would scan up to ``limit`` characters from every opener that has no
+    closer in reach (``<!--<!--<!--…``), this remembers where the next closer is instead.
+    ``closer`` gives the closing pattern for an opening match (``</script`` for ``<script``).
+    """
+    pos = 0
+    known: dict[re.Pattern[str], re.Match[str] | None] = {}  # the next match of each closer
+    while True:
+        o = opener.search(text, pos)
+        if o is None:
+            return
+        rx = closer(o)
+        c = known.get(rx, False)
+        if c is False or (c is not None and c.start() < o.end()):
+            c = known[rx] = rx.search(text, o.end())
+        if c is not None and c.start() - o.end() <= limit:
+            yield o.start(), o.end(), c.start(), c.end()
+            pos = c.end()
+        else:
+            pos = o.start() + 1
+
+
+def _comments(html: str) -> Iterator[tuple[int, int, int, int]]:
+    """``<!-- … -->`` spans (at most :data:`MAX_COMMENT` characters inside), in linear time."""
+    return _spans(html, _COMMENT_OPEN, lambda _m: _COMMENT_CLOSE, MAX_COMMENT)
+
+
+def _cut(text: str, spans: Iterable[tuple[int, int, int, int]], repl: str) -> str:
+    """``text`` with each span replaced by ``repl``."""
+    out: list[str] = []
+    last = 0
+    for start, _a, _b, end in spans:
+        out.append(text[last:start])
+        out.append(repl)
+        last = end
+    out.append(text[last:])
+    return "".join(out)
 _PHP_BLOCK = re.compile(r"<\?php(.{0,200000}?)(?:\?>|\Z)", re.S)
 _TAG_TEXT = re.compile(r">([^<>{}]{2,2000})<")
 
@@ -321,21 +373,31 @@ def nesting_depth(html: str, limit: int = MAX_DEPTH) -> int:
     return deepest
 
 
-_SCRIPT_BLOCK = re.compile(r"<(script|style)\b[^>]{0,2000}>(.*?)</\1\s*>", re.S | re.I)
-_ANY_TAG = re.compile(r"<[^>]{0,5000}>")
+_BLOCK_OPEN = re.compile(r"<(script|style)\b[^<>]{0,2000}>", re.I)
+_BLOCK_CLOSE = {"script": re.compile(r"</script\s*>", re.I), "style": re.compile(r"</style\s*>", re.I)}
+_TAG_OPEN = re.compile("<")
+_TAG_CLOSE = re.compile(">")
+_TITLE_OPEN = re.compile(r"<title[^<>]{0,200}>", re.I)
+_TITLE_CLOSE = re.compile("</title", re.I)
+
+
+def _blocks(html: str) -> Iterator[tuple[int, int, int, int]]:
+    """``<script>…</script>`` and ``<style>…</style>`` spans, in linear time."""
+    return _spans(html, _BLOCK_OPEN, lambda m: _BLOCK_CLOSE[m.group(1).lower()], len(html))
 
 
 def _parse_flat(page: Page) -> None:
     """Tree-less extraction for pathological markup: regexes only, linear time."""
     html = page.html
-    code = [m.group(2) for m in _SCRIPT_BLOCK.finditer(html)]
+    code = [html[a:b] for _s, a, b, _e in _blocks(html)]
     code.extend(re.findall(r"""\s(on[a-z]{3,30}\s*=\s*(?:"[^"]{0,2000}"|'[^']{0,2000}'))""", html, re.I))
     code.extend("style=" + v for v in re.findall(r"""\sstyle\s*=\s*["']([^"']{0,2000})""", html, re.I))
     page.links.extend(re.findall(r"""(?:href|src|action)\s*=\s*["']([^"'\s]{1,2000})""", html, re.I))
-    m = re.search(r"<title[^>]{0,200}>(.{0,2000}?)</title", html, re.I | re.S)
-    page.title = _norm_text(htmllib.unescape(m.group(1))) if m else ""
-    body = _COMMENT.sub(" ", _SCRIPT_BLOCK.sub(" ", html))
-    page.text = _norm_text(htmllib.unescape(_ANY_TAG.sub("\n", body)))
+    title = next(_spans(html, _TITLE_OPEN, lambda _m: _TITLE_CLOSE, 2000), None)
+    page.title = _norm_text(htmllib.unescape(html[title[1]:title[2]])) if title else ""
+    no_code = _cut(html, _blocks(html), " ")
+    body = _cut(no_code, _comments(no_code), " ")
+    page.text = _norm_text(htmllib.unescape(_cut(body, _spans(body, _TAG_OPEN, lambda _m: _TAG_CLOSE, 5000), "\n")))
     page.script_text = "\n".join(code)
     page.strings = _norm_text(script_strings(page.script_text))
 
@@ -401,7 +463,7 @@ def _parse_html(page: Page) -> None:
     # server-side code left in a saved kit (PHP) is code too; commented-out markup is hidden text
     code_parts.extend(m.group(1) for m in _PHP_BLOCK.finditer(page.html))
     page.script_text = "\n".join(code_parts)
-    comments = "\n".join(m.group(1) for m in _COMMENT.finditer(page.html) if "<" in m.group(1))
+    comments = "\n".join(page.html[a:b] for _s, a, b, _e in _comments(page.html) if "<" in page.html[a:b])
     page.strings = _norm_text(script_strings(page.script_text) + "\n" + code_markup_text(comments))
 
 
@@ -436,7 +498,7 @@ def build_page(
         page.script_text = html
         page.strings = _norm_text(script_strings(html))
         page.text = _norm_text(code_markup_text(html))
-        m = re.search(r"<title[^>]*>([^<]{1,300})</title", html[:200_000], re.I)
+        m = re.search(r"<title[^<>]*>([^<]{1,300})</title", html[:200_000], re.I)
         page.title = _norm_text(htmllib.unescape(m.group(1))) if m else ""
         # kits' JS often embeds whole HTML fragments; their links matter too
         page.links.extend(re.findall(r"""(?:href|src)\s*=\s*\\?["']([^"'\\\s]{3,500})""", html[:MAX_BYTES]))

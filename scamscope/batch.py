@@ -7,8 +7,9 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from scamscope.bounded import DEFAULT_BUDGET_S, StaticPool
 from scamscope.live.capture import CaptureOptions, LiveCapturer
-from scamscope.scan import error_result, is_url, scan_path, scan_url
+from scamscope.scan import error_result, is_url, scan_url
 from scamscope.score import Model
 from scamscope.types import ScanResult
 
@@ -23,14 +24,20 @@ def run_batch(
     save: Path | None = None,
     progress: bool = False,
     capturer: LiveCapturer | None = None,
+    static_budget_s: float = DEFAULT_BUDGET_S,
 ) -> Iterator[ScanResult]:
     """Yield one result per input, in input order, scanning up to ``jobs`` inputs at a time.
 
     URL inputs share one browser (a :class:`LiveCapturer`): up to ``jobs`` pages are open at once,
     each in its own context. The browser is closed at the end, whatever happened, unless it was
     given as ``capturer`` (then the caller owns it and may reuse it, warm). ``progress`` draws a progress bar on stderr.
+
+    Every static analysis (files, and the scoring of what a URL showed) runs in one of ``jobs``
+    warm worker processes (:class:`scamscope.bounded.StaticPool`), killed and replaced when it
+    takes longer than ``static_budget_s`` seconds.
     """
     opts = options or CaptureOptions()
+    workers = StaticPool(max(1, jobs), budget_s=static_budget_s)
     shared: list[LiveCapturer] = []
     lock = threading.Lock()
     given = capturer
@@ -50,8 +57,8 @@ def run_batch(
         folder = folder_for(save, index, name) if save is not None else None
         try:
             if is_url(name):
-                return scan_url(name, live(), opts, model=model, save=folder)
-            result = scan_path(name, url=url, model=model)
+                return scan_url(name, live(), opts, model=model, save=folder, pool=workers)
+            result = workers.scan_path(name, url=url, model=model)
             if folder is not None:
                 save_artifacts(folder, result)
             return result
@@ -79,3 +86,4 @@ def run_batch(
             bar.stop()
         for cap in shared:
             cap.close()
+        workers.close()

@@ -50,7 +50,9 @@ def scan(
     profile: Annotated[str, typer.Option("--profile", help="Live capture: browser profile (windows-ja, windows-en).")] = "windows-ja",
     referrer: Annotated[str | None, typer.Option("--referrer", help="Live capture: Referer sent with the first request.")] = None,
     budget: Annotated[float, typer.Option("--budget", min=2.0, max=300.0, help="Live capture: seconds a page may take before the browser is killed.")] = 15.0,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.05, max=3600.0, help="Static analysis: seconds one input may take before its worker process is killed (then its first 100,000 characters are analysed, or it is an error).")] = 20.0,
     allow_private: Annotated[bool, typer.Option("--allow-private", help="Live capture: allow loopback/private addresses (local testing).")] = False,
+    allow_host: Annotated[list[str] | None, typer.Option("--allow-host", help="Live capture: admit this origin, HOST or HOST:PORT, whatever it resolves to (a local test server); repeatable. Link-local/metadata addresses are never admitted.")] = None,
     ocr: Annotated[str, typer.Option("--ocr", help="Live capture: OCR of the screenshot: auto (where images, canvas and backgrounds are drawn, or all of it when the page has no text), full, off.")] = "auto",
 ) -> None:
     """Scan pages, screenshots and URLs; print a verdict, a score and the evidence.
@@ -93,12 +95,21 @@ def scan(
             _console(True).print(f"[red]error:[/] cannot load model {model}: {exc}")
             raise typer.Exit(EXIT_ERROR) from None
 
-    from scamscope.live.capture import CaptureOptions
+    from rich.markup import escape
 
-    options = CaptureOptions(profile=profile, referrer=referrer, budget_s=budget, allow_private=allow_private, ocr=ocr)
+    from scamscope.live.capture import CaptureOptions
+    from scamscope.netguard import parse_allow_host
+
+    for spec in allow_host or []:
+        try:
+            parse_allow_host(spec)
+        except ValueError as exc:
+            _console(True).print(f"[red]error:[/] {escape(str(exc))}")
+            raise typer.Exit(EXIT_ERROR) from None
+    options = CaptureOptions(profile=profile, referrer=referrer, budget_s=budget, allow_private=allow_private, allow_hosts=tuple(allow_host or ()), ocr=ocr)
     console = _console()
     found = errors = 0
-    for result in run_batch(names, jobs=jobs, options=options, url=url, model=chosen, save=save, progress=len(names) > 1):
+    for result in run_batch(names, jobs=jobs, options=options, url=url, model=chosen, save=save, progress=len(names) > 1, static_budget_s=timeout):
         if result.error:
             errors += 1
         elif result.verdict in ("scam", "suspicious"):
@@ -347,10 +358,11 @@ def advise(
         typer.echo(render(result, sources=sources), nl=False)
 
 
-# the desk web app (scamscope/web/cli.py): 'scamscope serve', 'scamscope user add|passwd|list'
-from scamscope.web.cli import serve_command, user_app  # noqa: E402
+# the desk web app (scamscope/web/cli.py): 'scamscope serve', 'scamscope purge', 'scamscope user add|passwd|list'
+from scamscope.web.cli import purge_command, serve_command, user_app  # noqa: E402
 
 app.command("serve")(serve_command)
+app.command("purge")(purge_command)
 app.add_typer(user_app, name="user")
 
 

@@ -1060,7 +1060,9 @@ def _reader_functions(code: str) -> set[str]:
 
 # --- the CLI helper -------------------------------------------------------------------------------------------
 
-_URL_IN_TEXT = re.compile(r"(?:https?://|tel:|callto:)\S+|\S*[?#&][A-Za-z0-9_]{1,20}=\S+")
+# a URL-ish word with a query starts where its run of non-space starts (not again from every
+# character of a long run, which was quadratic)
+_URL_IN_TEXT = re.compile(r"(?:https?://|tel:|callto:)\S+|(?<!\S)\S*[?#&][A-Za-z0-9_]{1,20}=\S+")
 
 
 def explain_text(text: str, language: str | None = None) -> list[Phone]:

@@ -18,6 +18,7 @@ from scamscope.signals import all_signals
 from scamscope.types import BrandClaim, Observations, Page, Phone, ScanResult
 
 if TYPE_CHECKING:
+    from scamscope.bounded import StaticPool
     from scamscope.live.capture import Capture, CaptureOptions, LiveCapturer
 
 
@@ -134,10 +135,14 @@ def scan_url(
     *,
     model: Model | None = None,
     save: os.PathLike[str] | None = None,
+    pool: StaticPool | None = None,
+    static_budget_s: float | None = None,
 ) -> ScanResult:
     """Open ``url`` in headless Chromium (see :mod:`scamscope.live.capture`) and scan what it showed and did.
 
-    ``save``: a folder to keep the capture's artifacts and the verdict in.
+    ``save``: a folder to keep the capture's artifacts and the verdict in. What the page gave
+    (DOM, text, screenshots) is hostile input too: it is scored in a killable worker of ``pool``
+    (default: :func:`scamscope.bounded.shared_pool`) within ``static_budget_s`` seconds.
     """
     from scamscope.live.capture import CaptureOptions
     from scamscope.netguard import RefusedURL, check_url
@@ -145,12 +150,12 @@ def scan_url(
     opts = options or CaptureOptions()
     capture = None
     try:
-        check_url(url, allow_private=opts.allow_private)
+        check_url(url, allow_private=opts.allow_private, allow_hosts=opts.allow_hosts)
     except RefusedURL as exc:
         result = error_result(url, f"refused: {exc}", url)
     else:
         capture = capturer.capture(url, opts)
-        result = _result_of_capture(url, capture, model, opts.ocr)
+        result = _result_of_capture(url, capture, model, opts.ocr, pool=pool, budget_s=static_budget_s)
     if save is not None:
         from pathlib import Path
 
@@ -160,8 +165,11 @@ def scan_url(
     return result
 
 
-def _result_of_capture(url: str, capture: Capture, model: Model | None, ocr: str = "auto") -> ScanResult:
-    from scamscope.live.page import live_summary, page_from_capture
+def _result_of_capture(
+    url: str, capture: Capture, model: Model | None, ocr: str = "auto", *, pool: StaticPool | None = None, budget_s: float | None = None
+) -> ScanResult:
+    from scamscope.bounded import shared_pool
+    from scamscope.live.page import live_summary
 
     if capture.load_error and not capture.auth_prompts:  # a login prompt is the page of an auth trap
         result = error_result(url, f"could not load the page: {capture.load_error}", url)
@@ -170,5 +178,5 @@ def _result_of_capture(url: str, capture: Capture, model: Model | None, ocr: str
         result = error_result(url, capture.errors[0] if capture.errors else "nothing could be captured", url)
         result.extra["live"] = live_summary(capture)
     else:
-        result = _guarded(url, url, lambda: page_from_capture(capture, ocr=ocr), model)
+        result = (pool or shared_pool()).scan_capture(url, capture, ocr=ocr, budget_s=budget_s, model=model)
     return result

@@ -136,7 +136,9 @@ _ANY_LOGO = re.compile("|".join(f"(?:{b.logo.pattern})" for b in BRANDS if b.log
 _HTTRACK = re.compile(r"<!--\s*Mirrored from\s+(\S+?)\s+by HTTrack", re.I)
 _LINK_TAG = re.compile(r"<link\b[^>]{0,600}>", re.I)
 _META_TAG = re.compile(r"<meta\b[^>]{0,600}>", re.I)
-_ATTR = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+# a name starts where a run of name characters starts: trying every character of a long run
+# again made a tag of 600 hyphens cost 600 * 600 steps
+_ATTR = re.compile(r"""(?<![\w:-])([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
 
 
 def _attrs(tag: str) -> dict[str, str]:

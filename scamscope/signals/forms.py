@@ -33,7 +33,8 @@ MAX_HTML = 500_000  # characters of source searched for input markup
 MAX_FIELDS = 200
 
 _TAG = re.compile(r"<(input|textarea|select)\b((?:[^<>\"']|\"[^\"]*\"|'[^']*'|=>){0,1200})", re.I)
-_ATTR = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|\{\s*["'`]([^"'`]*)["'`]\s*\}|([^\s"'>{}]+))""")
+# a name starts where a run of name characters starts (not again inside it: linear in the tag)
+_ATTR = re.compile(r"""(?<![\w:.-])([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|\{\s*["'`]([^"'`]*)["'`]\s*\}|([^\s"'>{}]+))""")
 _KEEP_ATTRS = (
     "type",
     "name",

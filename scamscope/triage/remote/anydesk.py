@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from scamscope import rx
 from scamscope.triage.remote.common import (
     Found,
     Out,
@@ -65,14 +66,16 @@ RE_EXTERNAL = re.compile(r"^External address: (?P<addr>.+?)\.?$")
 RE_VERSION = re.compile(r"^\* Version (?P<version>\S+)")
 RE_INSTALL = re.compile(r"\binstall", re.IGNORECASE)
 
-RE_CONNECTION_TRACE = re.compile(
+# RE2 (scamscope.rx): with re, the lazy alias / mode re-read every run of white space from each of
+# its characters (a 4 KB line took a second; a log of such lines, hours)
+RE_CONNECTION_TRACE = rx.compile(
     r"^\s*(?P<dir>Incoming|Outgoing)\s+(?P<date>\d{4}-\d{2}-\d{2}),\s*(?P<time>\d{2}:\d{2})\s+(?P<how>[A-Za-z_]+)\s+(?P<id>\d{5,12})(?:\s+(?P<alias>.*?))?\s*$",
-    re.IGNORECASE,
+    ignore_case=True,
 )
-RE_FILE_TRANSFER = re.compile(
+RE_FILE_TRANSFER = rx.compile(
     r"^\s*(?P<mode>\S.*?)\s+(?P<date>\d{4}-\d{2}-\d{2}),\s*(?P<time>\d{2}:\d{2})\s+(?P<status>\w+)\s+(?P<dir>upload|download)\s+"
     r"'(?P<name>.*)'\s*(?:\((?P<progress>[^)]*)\))?\s*$",
-    re.IGNORECASE,
+    ignore_case=True,
 )
 RE_SIZE_OF = re.compile(r"out of\s+(?P<num>[\d.,]+)\s*(?P<unit>[KMGT]?i?B)", re.IGNORECASE)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from scamscope.rx import Regex
 from scamscope.triage.remote.common import Found, Out, Text, ipv4s, to_utc
 from scamscope.triage.types import Ref, Session, Transfer
 
@@ -101,11 +102,11 @@ class Patterns:
     Groups: ``id`` (partner ID), ``ip``, ``name`` (partner / file name), ``dir`` (transfer direction word).
     """
 
-    start: re.Pattern[str]
-    end: re.Pattern[str]
-    auth: re.Pattern[str] | None = None
-    transfer: re.Pattern[str] | None = None
-    partner_id: re.Pattern[str] | None = None
+    start: re.Pattern[str] | Regex
+    end: re.Pattern[str] | Regex
+    auth: re.Pattern[str] | Regex | None = None
+    transfer: re.Pattern[str] | Regex | None = None
+    partner_id: re.Pattern[str] | Regex | None = None
     to_victim_words: tuple[str, ...] = ("download", "receiv", "incoming", "upload to", "write")
     from_victim_words: tuple[str, ...] = ("upload", "send", "sent", "outgoing")
     access: str | None = None  # how access is granted with this tool, when a start line shows it

@@ -19,6 +19,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
+from scamscope import rx
 from scamscope.triage.remote.common import Found, Out, attach_transfers, find_files, safely
 from scamscope.triage.remote.heuristic import Item, Patterns, build
 from scamscope.triage.types import Collected, Ref, Session, Transfer
@@ -27,7 +28,8 @@ KEY = "screenconnect"
 LABEL = "ScreenConnect"
 
 PATTERNS = Patterns(
-    start=re.compile(r"^(?:(?P<name>[^\n]+?)\s+)?Connected\b", re.IGNORECASE),
+    # RE2: with re, the lazy name re-read a run of white space from each of its characters
+    start=rx.compile(r"^(?:(?P<name>[^\n]+?)\s+)?Connected\b", ignore_case=True),
     end=re.compile(r"\bDisconnected\b", re.IGNORECASE),
 )
 RE_TRANSFER = re.compile(
@@ -36,7 +38,7 @@ RE_TRANSFER = re.compile(
 RE_COMMAND = re.compile(r"Executed command of length:?\s*(?P<length>\d+)", re.IGNORECASE)
 RE_INSTANCE = re.compile(r"\((?P<instance>[0-9a-fA-F]{8,})\)")
 RE_HOSTLIKE = re.compile(
-    r"(?i)(?:\bh=[^&\s]+|https?://[^\s\"'<>]+|relay:[^\s\"'<>]+|[a-z0-9-]+\.(?:screenconnect\.com|connectwise\.com|itsupport247\.net))"
+    r"(?i)(?:\bh=[^&\s]+|https?://[^\s\"'<>]+|relay:[^\s\"'<>]+|(?<![a-z0-9-])[a-z0-9-]+\.(?:screenconnect\.com|connectwise\.com|itsupport247\.net))"
 )
 MAX_CONFIG_BYTES = 2 * 1024 * 1024
 

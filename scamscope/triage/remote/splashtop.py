@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from scamscope import rx
 from scamscope.triage.remote.common import (
     Found,
     Out,
@@ -46,7 +47,7 @@ RE_AUTH_OK = re.compile(r"\[Auth[^\]]*\]\s*ok, client \((?P<host>[^)]*)\) can co
 RE_DISP_NAME = re.compile(r"\bdisp name (?P<name>.+?)\s*$")
 RE_PUBLIC_IP = re.compile(r"Got client \d+ public IP (?P<ip>\S+)")
 RE_UPLOAD_REQUEST = re.compile(r"\[FTC\] UploadRequest, fileID\[(?P<id>\d+)\], filePath\[(?P<path>[^\]]*)\]")
-RE_FTC_JSON = re.compile(
+RE_FTC_JSON = rx.compile(  # RE2: with re, a line of "OnDownloadRequest=>{" repeated took cubic time
     r"(?P<method>OnUploadRequest|OnUploadFileCPRequest|OnDownloadRequest)\b.*?=>\s*(?P<json>\{.*\})"
 )
 RE_CHAT_SAVED = re.compile(r"\[Chat\] Begin to write text file to (?P<path>.+?), lines")
