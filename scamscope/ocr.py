@@ -1,22 +1,48 @@
 """OCR of screenshots with Tesseract (Debian's ``tesseract-ocr`` with ``jpn`` and ``eng`` data).
 
 A photo or screenshot of a fake warning is acquired as text: the recognised text is scored by the
-same signals as a page's visible text. Tesseract runs as a subprocess with a time limit; the image
-is passed on standard input and never written anywhere.
+same signals as a page's visible text. The image is passed on standard input and never written
+anywhere.
+
+Hostile images are expected (issue 9). Before Tesseract runs:
+
+- the image's header is checked against the pixel limits of :mod:`scamscope.images` and refused
+  at once when over them; otherwise it is decoded (first frame only), made grey, downscaled to at
+  most 40 MP and re-encoded as PNG: Tesseract never decodes the input itself;
+- at most :func:`ocr_slots` Tesseract processes run at once on the machine, across the threads
+  and processes of every scamscope run of this user (:mod:`scamscope.slots`); waiting for a slot
+  counts against the caller's ``timeout``, and decoding happens inside the slot too;
+- Tesseract runs with one OpenMP thread, an address-space limit (:data:`MEMORY_LIMIT`, RLIMIT_AS),
+  no core dumps and a CPU-time limit just above the time left. It is killed when the process that
+  started it dies (util-linux ``setpriv --pdeathsig KILL``: a scan killed for its time budget
+  takes its Tesseract with it), and it holds the slot with its parent (the slot's descriptor is
+  passed to it), so no slot is freed while a Tesseract still runs.
+
+Every failure is an :class:`OcrError` with a one-line message, never a traceback.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
+import resource
 import shutil
+import signal
 import subprocess
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from functools import cache
+
+from scamscope import slots
+from scamscope.images import ImageError, load_rgb, open_checked, prepare
 
 LANGUAGES = ("jpn", "eng")
 TIMEOUT_S = 60.0
+MEMORY_LIMIT = 1 << 30  # bytes of address space for one Tesseract (40 MP dense with text: ~0.5 GB resident)
+SLOTS_ENV = "SCAMSCOPE_OCR_SLOTS"  # how many Tesseract processes may run at once on this machine
 INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-jpn tesseract-ocr-eng"
+_OUT_OF_MEMORY = ("malloc fail", "out of memory", "bad_alloc", "cannot allocate")
 
 # Tesseract separates Japanese characters with spaces ("お 使い の コン ピュー ター"): join them.
 _CJK = r"[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]"
@@ -32,6 +58,15 @@ class OcrResult:
     text: str
     languages: str  # what Tesseract was asked for, e.g. "jpn+eng"
     engine: str  # Tesseract's version line
+    notes: tuple[str, ...] = field(default=())  # e.g. the image was downscaled, or animated
+
+
+def ocr_slots() -> int:
+    """Tesseract processes allowed at once: ``$SCAMSCOPE_OCR_SLOTS``, else the cores (at most 4)."""
+    try:
+        return max(1, int(os.environ.get(SLOTS_ENV, "")))
+    except ValueError:
+        return max(1, min(4, os.cpu_count() or 1))
 
 
 @cache
@@ -57,27 +92,105 @@ def clean(text: str) -> str:
 
 
 def ocr_image(data: bytes, *, timeout: float = TIMEOUT_S) -> OcrResult:
-    """Recognise the text in an image (PNG, JPEG, WebP, GIF, BMP, TIFF)."""
+    """Recognise the text in an image (PNG, JPEG, WebP, GIF, BMP) within ``timeout`` seconds.
+
+    The time covers waiting for a slot, decoding and Tesseract. Raises :class:`OcrError`.
+    """
+    deadline = time.monotonic() + timeout
     exe, engine, installed = tesseract()
     langs = [lang for lang in LANGUAGES if lang in installed]
     if not langs:
         raise OcrError(f"Tesseract has neither Japanese nor English data installed ({INSTALL_HINT})")
-    # adaptive (Sauvola) thresholding: the global default loses coloured text such as a blue,
-    # link-styled phone number, and other adaptive modes lose it again in lossy JPEG/WebP
-    cmd = [exe, "stdin", "stdout", "-l", "+".join(langs), "--psm", "3", "-c", "thresholding_method=2"]
     try:
-        # one OpenMP thread: Tesseract's own threading is ~4x slower on a 2-core machine, and
-        # parallel scans (--jobs) each run their own process anyway
-        env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-        proc = subprocess.run(cmd, input=data, capture_output=True, timeout=timeout, env=env)
-    except subprocess.TimeoutExpired:
-        raise OcrError(f"OCR gave up after {timeout:.0f} s (image too large or too complex)") from None
+        open_checked(data)  # refuse a bomb by its header at once, without waiting for a slot
+    except ImageError as exc:
+        raise OcrError(str(exc)) from None
+    count = ocr_slots()
+    try:
+        slot = slots.acquire("ocr", count, deadline)
+    except slots.SlotTimeout:
+        raise OcrError(f"OCR gave up after {timeout:.0f} s: the {count} OCR slots of this machine stayed busy") from None
+    except OSError as exc:
+        raise OcrError(f"cannot coordinate OCR: {exc.strerror or exc}") from None
+    with slot:
+        try:
+            image = prepare(data, timeout=deadline - time.monotonic())
+        except ImageError as exc:
+            raise OcrError(str(exc)) from None
+        # adaptive (Sauvola) thresholding: the global default loses coloured text such as a blue,
+        # link-styled phone number, and other adaptive modes lose it again in lossy JPEG/WebP
+        cmd = [exe, "stdin", "stdout", "-l", "+".join(langs), "--psm", "3", "-c", "thresholding_method=2"]
+        out, err = _run(cmd, image.data, deadline, timeout, slot.fd)
+    text = clean(out.decode("utf-8", "replace"))
+    notes = image.notes
+    if _out_of_memory(err):  # some allocations failed, but Tesseract carried on and ended normally
+        if not text:
+            raise OcrError(_failure(0, err))
+        notes += (f"Tesseract ran out of its {MEMORY_LIMIT >> 20} MB memory limit: the text may be incomplete",)
+    return OcrResult(text=text, languages="+".join(langs), engine=engine, notes=notes)
+
+
+def _limit(pid: int, seconds: float) -> None:
+    """Memory, core-dump and CPU limits on a started Tesseract.
+
+    Set before its image is written to it, so before it can allocate for the image; the CPU limit
+    ends a Tesseract left running by a killed parent (SIGXCPU, then SIGKILL one second later).
+    """
+    cpu = math.ceil(max(seconds, 0)) + 1
+    try:
+        resource.prlimit(pid, resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+        resource.prlimit(pid, resource.RLIMIT_CORE, (0, 0))
+        resource.prlimit(pid, resource.RLIMIT_CPU, (cpu, cpu + 1))
+    except ProcessLookupError:  # already ended: its exit status says why
+        pass
+
+
+def _run(cmd: list[str], image: bytes, deadline: float, timeout: float, slot_fd: int) -> tuple[bytes, bytes]:
+    """Tesseract's standard output and error; raises :class:`OcrError` when it fails or overruns."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise OcrError(f"OCR gave up after {timeout:.0f} s (waiting for a slot and decoding took all of it)")
+    # one OpenMP thread: Tesseract's own threading is ~4x slower on a 2-core machine, and
+    # parallel scans (--jobs) each run their own process anyway
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    setpriv = shutil.which("setpriv")  # util-linux; without it the CPU limit still ends an orphan
+    if setpriv:
+        cmd = [setpriv, "--pdeathsig", "KILL", "--", *cmd]
+    try:
+        proc = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, pass_fds=(slot_fd,)
+        )
     except OSError as exc:
         raise OcrError(f"cannot run Tesseract: {exc}") from None
+    _limit(proc.pid, left)
+    try:
+        out, err = proc.communicate(image, timeout=left)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise OcrError(f"OCR gave up after {timeout:.0f} s (image too large or too complex)") from None
     if proc.returncode != 0:
-        err = next((x for x in proc.stderr.decode("utf-8", "replace").splitlines() if x.strip()), "unknown error")
-        raise OcrError(f"OCR failed: {err.strip()[:160]}")
-    return OcrResult(text=clean(proc.stdout.decode("utf-8", "replace")), languages="+".join(langs), engine=engine)
+        raise OcrError(_failure(proc.returncode, err))
+    return out, err
+
+
+def _out_of_memory(stderr: bytes) -> bool:
+    text = stderr.decode("utf-8", "replace").lower()
+    return any(marker in text for marker in _OUT_OF_MEMORY)
+
+
+def _failure(returncode: int, stderr: bytes) -> str:
+    """One line on why Tesseract failed."""
+    text = stderr.decode("utf-8", "replace")
+    if _out_of_memory(stderr):
+        return f"OCR failed: Tesseract ran out of its {MEMORY_LIMIT >> 20} MB memory limit"
+    if returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        return "OCR failed: Tesseract ran out of its CPU time"
+    if returncode < 0:
+        name = signal.Signals(-returncode).name if -returncode in signal.valid_signals() else str(-returncode)
+        return f"OCR failed: Tesseract was stopped by signal {name}"
+    line = next((x for x in text.splitlines() if x.strip() and not x.startswith("Estimating resolution")), "unknown error")
+    return f"OCR failed: {line.strip()[:160]}"
 
 
 def crop_regions(png: bytes, regions: list[list[int]], *, gap: int = 16) -> bytes | None:
@@ -85,33 +198,54 @@ def crop_regions(png: bytes, regions: list[list[int]], *, gap: int = 16) -> byte
 
     Live captures OCR only where the pixels are not DOM text (images, canvas, CSS backgrounds):
     the text of the DOM is read exactly, and Tesseract's time grows with the area it reads.
-    Overlapping regions are merged first. ``None`` when no region is left.
+    Overlapping regions are merged first. ``None`` when no region is left. The regions come from
+    the page's own JavaScript, so they are not trusted: at most :data:`MAX_REGIONS`, malformed
+    ones skipped, and the result is never larger than the screenshot (tall, narrow regions side by
+    side would stack into a canvas many times its size: their bounding box is cropped instead).
+    Raises :class:`OcrError` for a screenshot over the limits of :mod:`scamscope.images`.
     """
     import io
 
     from PIL import Image
 
-    with Image.open(io.BytesIO(png)) as shot:
-        shot = shot.convert("RGB")
-        boxes = _merge_boxes([(x, y, x + w, y + h) for x, y, w, h in regions], shot.size)
-        if not boxes:
-            return None
-        x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
-        x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
-        area = sum((b[2] - b[0]) * (b[3] - b[1]) for b in boxes)
-        if area * 1.5 >= (x1 - x0) * (y1 - y0):  # mostly one block: crop it whole, layout kept
-            crop = shot.crop((x0, y0, x1, y1))
-        else:
-            width = max(b[2] - b[0] for b in boxes)
-            height = sum(b[3] - b[1] for b in boxes) + gap * (len(boxes) - 1)
-            crop = Image.new("RGB", (width, height), "white")
-            top = 0
-            for b in sorted(boxes, key=lambda b: (b[1], b[0])):
-                crop.paste(shot.crop(b), (0, top))
-                top += b[3] - b[1] + gap
-        out = io.BytesIO()
-        crop.save(out, format="PNG")
-        return out.getvalue()
+    try:
+        shot = load_rgb(png)
+    except ImageError as exc:
+        raise OcrError(str(exc)) from None
+    boxes = _merge_boxes(_boxes(regions), shot.size)
+    if not boxes:
+        return None
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    area = sum((b[2] - b[0]) * (b[3] - b[1]) for b in boxes)
+    width = max(b[2] - b[0] for b in boxes)
+    height = sum(b[3] - b[1] for b in boxes) + gap * (len(boxes) - 1)
+    if area * 1.5 >= (x1 - x0) * (y1 - y0) or width * height >= (x1 - x0) * (y1 - y0):
+        crop = shot.crop((x0, y0, x1, y1))  # mostly one block, or stacking would not be smaller
+    else:
+        crop = Image.new("RGB", (width, height), "white")
+        top = 0
+        for b in sorted(boxes, key=lambda b: (b[1], b[0])):
+            crop.paste(shot.crop(b), (0, top))
+            top += b[3] - b[1] + gap
+    out = io.BytesIO()
+    crop.save(out, format="PNG")
+    return out.getvalue()
+
+
+MAX_REGIONS = 200
+
+
+def _boxes(regions: list[list[int]]) -> list[tuple[int, int, int, int]]:
+    """[x, y, w, h] lists as (x0, y0, x1, y1); entries that are not four numbers are skipped."""
+    out: list[tuple[int, int, int, int]] = []
+    for region in (regions if isinstance(regions, list) else [])[:MAX_REGIONS]:
+        try:
+            x, y, w, h = (int(v) for v in region)
+        except (TypeError, ValueError, OverflowError):
+            continue
+        out.append((x, y, x + w, y + h))
+    return out
 
 
 def _merge_boxes(boxes: list[tuple[int, int, int, int]], size: tuple[int, int]) -> list[tuple[int, int, int, int]]:
