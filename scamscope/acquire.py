@@ -531,17 +531,21 @@ def page_from_bytes(data: bytes, *, source: str = "<bytes>", url: str | None = N
     return build_page(text, source=source, url=url, encoding=enc, truncated=truncated, byte_size=size)
 
 
+ocr_timeout_s: float | None = None  # set in a bounded worker (scamscope.bounded): OCR ends within its budget
+
+
 def page_from_image(data: bytes, what: str, *, source: str, url: str | None = None) -> Page:
     """A screenshot or photo of a warning: its OCR text is the page's visible text."""
     from scamscope.ocr import OcrError, ocr_image
 
     try:
-        result = ocr_image(data)
+        result = ocr_image(data) if ocr_timeout_s is None else ocr_image(data, timeout=ocr_timeout_s)
     except OcrError as exc:
         raise AcquireError(f"{what}: {exc}") from None
     page = build_page(result.text or " ", source=source, url=url, kind="image", byte_size=len(data))
     page.ocr_text = result.text
     page.notes.append(f"{what}: text recognised by {result.engine} ({result.languages})")
+    page.notes.extend(result.notes)  # downscaled, first frame only, memory ran short
     if not result.text.strip():
         page.notes.append("no text was recognised in the image")
     return page

@@ -42,16 +42,18 @@ if TYPE_CHECKING:
 DEFAULT_BUDGET_S = 20.0  # one static analysis; a 2 MB page normally takes well under a second
 PREFIX_CHARS = 100_000  # what is re-analysed when the whole input ran out of time
 MIN_RETRY_BUDGET_S = 2.0
+OCR_MARGIN_S = 1.5  # of a run's budget, left for scoring after OCR
 START_TIMEOUT_S = 60.0  # a worker that cannot even start (imports, model) within this is an error
 
 
 class _Request:
     """What a worker is asked to do: ``kind`` is ``bytes``, ``path`` or ``capture``."""
 
-    __slots__ = ("kind", "payload", "url", "input_name", "model", "ocr")
+    __slots__ = ("kind", "payload", "url", "input_name", "model", "ocr", "budget_s")
 
     def __init__(self, kind: str, payload: Any, url: str | None, input_name: str, model: Model | None, ocr: str = "auto") -> None:
         self.kind, self.payload, self.url, self.input_name, self.model, self.ocr = kind, payload, url, input_name, model, ocr
+        self.budget_s: float | None = None  # set by the pool for each run: OCR inside must end before it
 
     def __getstate__(self) -> tuple[Any, ...]:
         return tuple(getattr(self, k) for k in self.__slots__)
@@ -63,7 +65,11 @@ class _Request:
 
 def _analyse(req: _Request) -> ScanResult:
     """Run one request (in the worker process)."""
+    from scamscope import acquire
     from scamscope.scan import _guarded, scan_bytes, scan_path
+
+    # Tesseract must give up before the worker is killed, so that the OCR error (not "over budget") is reported
+    acquire.ocr_timeout_s = max(1.0, req.budget_s - OCR_MARGIN_S) if req.budget_s else None
 
     if req.kind == "bytes":
         return scan_bytes(req.payload, req.url, input_name=req.input_name, model=req.model)
@@ -226,6 +232,7 @@ class StaticPool:
         if start_error is not None:
             self._give_back(worker, False)
             return "died", start_error
+        req.budget_s = budget_s
         try:
             worker.conn.send(req)
         except (OSError, ValueError) as exc:
