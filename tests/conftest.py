@@ -27,6 +27,14 @@ def corpus_rows() -> list[dict[str, str]]:
         return list(csv.DictReader(fh, delimiter="\t"))
 
 
+def from_earlier_holdout(file: str) -> bool:
+    """Corpus files named ``h*`` joined the development set from an earlier hold-out (see
+    ../shared/corpus/README.md): awareness texts that quote scare text and numbers, kit JavaScript
+    without its page. They are the hard cases of issue 10. Corpus tests whose bars were set before
+    they arrived keep those bars on the other files; the whole corpus is held to its own floor."""
+    return file.startswith("h")
+
+
 def require_shared(path: Path) -> Path:
     """Return ``path`` from ../shared. Skip only when ../shared itself is absent (a user's fresh
     clone); when it is there, a missing file is a failure, never a silent skip."""

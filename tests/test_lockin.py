@@ -17,7 +17,7 @@ from scamscope.acquire import build_page, page_from_file
 from scamscope.data import load
 from scamscope.signals import lockin
 from scamscope.types import Evidence, Page
-from tests.conftest import CORPUS, corpus_file, require_shared
+from tests.conftest import CORPUS, corpus_file, from_earlier_holdout, require_shared
 
 STRONG = 0.8  # "this is lock-in"
 WEAK = 0.45  # at most this for benign look-alikes
@@ -737,13 +737,16 @@ def test_corpus_benign_games_stay_weak() -> None:
         assert all(e.strength <= WEAK for e in found.values()), (name, found)
 
 
-def _corpus_pages(label: str) -> list[Page]:
+def _corpus_pages(label: str, *, holdout: bool = True) -> list[Page]:
+    """The corpus pages of one label; ``holdout=False`` leaves out the earlier hold-out's (kit fragments)."""
     folder = require_shared(CORPUS / label)
-    return [page_from_file(p) for p in sorted(folder.iterdir()) if p.is_file()]
+    return [page_from_file(p) for p in sorted(folder.iterdir()) if p.is_file() and (holdout or not from_earlier_holdout(p.name))]
 
 
 def test_corpus_recall_on_kits_and_quiet_on_benign_pages() -> None:
-    scam = _corpus_pages("scam")
+    """Recall on the kits the bars were set on (the earlier hold-out adds kit JavaScript without its
+    page, where a lock-in may live in another file); quiet on every benign page, hold-out included."""
+    scam = _corpus_pages("scam", holdout=False)
     benign = _corpus_pages("benign")
 
     def share(pages: list[Page], signal: str, at_least: float) -> float:
