@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,16 +27,12 @@ from pathlib import Path
 
 import httpx
 
-HOST = "127.0.0.1"  # loopback only, never anything else
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# the desk test helpers: loopback host, CSRF pattern, the server's log line per password check,
+# the /healthz poller; shared with tests/test_web_auth.py's flood test
+from tests.desk_server import CSRF, HOST, PASSWORD_CHECK, WATCHER, free_port  # noqa: E402
+
 PASSWORD = "flood check passphrase"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-PASSWORD_CHECK = "password check for account"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
 
 
 def rss_mib(pid: int, field: str = "VmRSS") -> float:
@@ -67,20 +61,6 @@ def start_server(tmp: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
             time.sleep(0.2)
     proc.kill()
     raise SystemExit(f"the server did not start: see {log_path}")
-
-
-WATCHER = """
-import json, sys, time
-from pathlib import Path
-import httpx
-base, stop = sys.argv[1], Path(sys.argv[2])
-with httpx.Client(base_url=base, timeout=120) as c:
-    while not stop.exists():
-        t0 = time.perf_counter()
-        status = c.get('/healthz').status_code
-        print(json.dumps([status, time.perf_counter() - t0]), flush=True)
-        time.sleep(0.02)
-"""
 
 
 def flood(base: str, pid: int, attempts: int, tmp: Path) -> dict[str, object]:
