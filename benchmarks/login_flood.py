@@ -30,7 +30,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 # the desk test helpers: loopback host, CSRF pattern, the server's log line per password check,
 # the /healthz poller; shared with tests/test_web_auth.py's flood test
-from tests.desk_server import CSRF, HOST, PASSWORD_CHECK, WATCHER, free_port  # noqa: E402
+from tests.desk_server import CSRF, HOST, PASSWORD_CHECK, WATCHER, free_port, guess_until_answered  # noqa: E402
 
 PASSWORD = "flood check passphrase"
 
@@ -72,21 +72,9 @@ def flood(base: str, pid: int, attempts: int, tmp: Path) -> dict[str, object]:
     watcher = subprocess.Popen([sys.executable, "-c", WATCHER, base, str(stop)], stdout=subprocess.PIPE, text=True)
 
     def attempt(i: int) -> tuple[int, int]:
-        """One guess, sent again while the server answers "busy" (as an attacker would)."""
         barrier.wait()
-        tries = 0
-        while True:
-            tries += 1
-            r = httpx.post(
-                f"{base}/login",
-                data={"username": "victim", "password": f"guess {i:05d}", "csrf_token": token},
-                headers={"Cookie": f"scamscope_login_csrf={token}", "X-Forwarded-For": f"198.51.{i // 250}.{i % 250 + 1}"},
-                timeout=300,
-            )
-            if r.status_code != 503 or tries >= 1000:
-                break
-            time.sleep(0.05)
-        return r.status_code, tries
+        spoofed = {"X-Forwarded-For": f"198.51.{i // 250}.{i % 250 + 1}"}
+        return guess_until_answered(base, token, "victim", f"guess {i:05d}", spoofed, max_tries=1000, timeout=300)
 
     time.sleep(0.5)  # the poller is running before the flood starts
     t0 = time.perf_counter()

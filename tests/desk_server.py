@@ -99,6 +99,23 @@ def session_csrf(client: httpx.Client) -> str:
     return match.group(1)
 
 
+def guess_until_answered(base: str, token: str, name: str, password: str, headers: dict[str, str], *, max_tries: int, timeout: float) -> tuple[int, int]:
+    """POST one login guess, sent again while the server answers 503 "busy" (as an attacker would);
+    returns the final status and how many times it was sent."""
+    tries = 0
+    while True:
+        tries += 1
+        r = httpx.post(
+            f"{base}/login",
+            data={"username": name, "password": password, "csrf_token": token},
+            headers={"Cookie": f"scamscope_login_csrf={token}", **headers},
+            timeout=timeout,
+        )
+        if r.status_code != 503 or tries >= max_tries:
+            return r.status_code, tries
+        time.sleep(0.05)
+
+
 WATCHER = """
 import json, sys, time
 from pathlib import Path

@@ -31,7 +31,16 @@ from scamscope.web.db import transaction
 from scamscope.web.login_throttle import LoginThrottle
 from scamscope.web.models import AuditEntry, AuthSession, User
 from tests import desk_server
-from tests.desk_server import HOST, HealthWatcher, free_port, log_in, login_form, session_csrf, start_desk
+from tests.desk_server import (
+    HOST,
+    HealthWatcher,
+    free_port,
+    guess_until_answered,
+    log_in,
+    login_form,
+    session_csrf,
+    start_desk,
+)
 from tests.test_web_api import postgres  # noqa: F401  (the throwaway PostgreSQL cluster fixture)
 
 with warnings.catch_warnings():
@@ -158,21 +167,9 @@ def test_login_flood_from_rotating_addresses(desk: desk_server.Desk) -> None:
     barrier = threading.Barrier(FLOOD)
 
     def attempt(i: int) -> tuple[int, int]:
-        """One guess, sent again while the server answers "busy" (as an attacker would)."""
         barrier.wait()
-        tries = 0
-        while True:
-            tries += 1
-            r = httpx.post(
-                f"{desk.base}/login",
-                data={"username": "carol", "password": f"wrong guess {i:04d}", "csrf_token": token},
-                headers={"Cookie": f"scamscope_login_csrf={token}", "X-Forwarded-For": f"198.51.{i // 250}.{i % 250 + 1}", "X-Real-IP": f"203.0.113.{i % 250}"},
-                timeout=120,
-            )
-            if r.status_code != 503 or tries >= 200:
-                break
-            time.sleep(0.05)
-        return r.status_code, tries
+        spoofed = {"X-Forwarded-For": f"198.51.{i // 250}.{i % 250 + 1}", "X-Real-IP": f"203.0.113.{i % 250}"}
+        return guess_until_answered(desk.base, token, "carol", f"wrong guess {i:04d}", spoofed, max_tries=200, timeout=120)
 
     watcher = HealthWatcher(desk.base, desk.db.parent)
     time.sleep(0.5)  # the watcher is polling before the flood starts
