@@ -277,10 +277,13 @@ class StaticPool:
         result.notes.insert(0, f"{over}: analysed its first {PREFIX_CHARS:,} characters only")
         return result
 
-    def scan_bytes(self, data: bytes, url: str | None = None, *, input_name: str = "<bytes>", budget_s: float | None = None, model: Model | None = None) -> ScanResult:
-        """:func:`scamscope.scan.scan_bytes` in a worker, within ``budget_s`` seconds."""
+    def scan_bytes(
+        self, data: bytes, url: str | None = None, *, input_name: str = "<bytes>", budget_s: float | None = None, model: Model | None = None, prefix_retry: bool = True
+    ) -> ScanResult:
+        """:func:`scamscope.scan.scan_bytes` in a worker, within ``budget_s`` seconds (``prefix_retry``
+        False: an overrun is an error at once, for callers that cannot wait twice, like the in-path guard)."""
         req = _Request("bytes", data, url, input_name, model)
-        return self._bounded(req, budget_s, lambda: _prefix_request(req, data))
+        return self._bounded(req, budget_s, (lambda: _prefix_request(req, data)) if prefix_retry else (lambda: None))
 
     def scan_path(self, path: str | os.PathLike[str], url: str | None = None, *, budget_s: float | None = None, model: Model | None = None) -> ScanResult:
         """:func:`scamscope.scan.scan_path` in a worker (``-`` reads standard input here, then sends the bytes)."""

@@ -362,6 +362,10 @@ def advise(
 from scamscope.web.cli import purge_command, serve_command, user_app  # noqa: E402
 
 app.command("serve")(serve_command)
+# the in-path protection proxy (scamscope/guard/cli.py)
+from scamscope.guard.cli import guard_command  # noqa: E402
+
+app.command("guard")(guard_command)
 app.command("purge")(purge_command)
 app.add_typer(user_app, name="user")
 

@@ -54,7 +54,8 @@ class CheckedURL:
 class Policy:
     """What a scan may reach besides public addresses.
 
-    ``allow_private`` admits loopback, private, shared (CGNAT) and reserved addresses;
+    ``allow_private`` admits loopback (unless ``allow_loopback`` is False), private, shared (CGNAT)
+    and reserved addresses;
     ``allow_hosts`` admits exactly the listed origins (``(host, port)``, port ``None`` = any port)
     whatever they resolve to. Link-local (cloud metadata), multicast and "this network" addresses
     are never admitted.
@@ -62,10 +63,11 @@ class Policy:
 
     allow_private: bool = False
     allow_hosts: frozenset[tuple[str, int | None]] = frozenset()
+    allow_loopback: bool = True  # with allow_private; False keeps the proxy host's own services out (scamscope guard)
 
     @classmethod
-    def of(cls, allow_private: bool = False, allow_hosts: Iterable[str] = ()) -> Policy:
-        return cls(allow_private, frozenset(parse_allow_host(h) for h in allow_hosts))
+    def of(cls, allow_private: bool = False, allow_hosts: Iterable[str] = (), allow_loopback: bool = True) -> Policy:
+        return cls(allow_private, frozenset(parse_allow_host(h) for h in allow_hosts), allow_loopback)
 
     def admits_origin(self, host: str, port: int) -> bool:
         return (host, port) in self.allow_hosts or (host, None) in self.allow_hosts
@@ -214,6 +216,9 @@ def check_host(host: str, port: int, policy: Policy = Policy(), resolver: Resolv
         if found is None:
             continue
         why, never = found
+        if not admitted and not policy.allow_loopback and "loopback" in why:
+            subject = f"{a} is" if host == a else f"{host} resolves to {a},"
+            raise RefusedURL(f"{subject} {why}: the proxy host's own services are not reachable through it")
         if never or not (admitted or policy.allow_private):
             subject = f"{a} is" if host == a else f"{host} resolves to {a},"
             raise RefusedURL(f"{subject} {why}{'' if never else PRIVATE_HINT}")

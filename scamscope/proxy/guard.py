@@ -15,7 +15,9 @@ have seen.
 Clients name themselves with proxy credentials (``Proxy-Authorization: Basic``): the user name is
 a *tag* (a capture id, for live capture), the password a secret of this guard. Each tag has its
 own :class:`~scamscope.netguard.Policy`; a client without valid credentials gets ``407`` and
-reaches nothing, and a tag without a policy reaches nothing either.
+reaches nothing, and a tag without a policy reaches nothing either. A guard made with
+``open_policy`` (the in-path proxy, whose clients are people's browsers) asks for no credentials:
+every client has that policy.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ REFUSED_HEADER = "x-scamscope-egress"  # on the proxy's own 204 answer to a refu
 DNS_TTL_S = 30.0
 MAX_DNS_CACHE = 4096
 REALM = "scamscope egress guard"
+OPEN_TAG = "*"  # the tag of every client of a guard with an open policy
 
 Refusal = dict[str, Any]  # {"url", "reason", "kind", "navigation"}
 OnRefusal = Callable[[str | None, Refusal], None]  # (tag or None when unknown, refusal)
@@ -117,9 +120,15 @@ class EgressGuard:
     """mitmproxy addon. Thread-safe ``allow``/``forget``; the hooks run on mitmproxy's event loop."""
 
     def __init__(
-        self, on_refusal: OnRefusal | None = None, resolver: Resolver = resolve, dns_ttl_s: float = DNS_TTL_S, on_upstream_error: OnUpstreamError | None = None
+        self,
+        on_refusal: OnRefusal | None = None,
+        resolver: Resolver = resolve,
+        dns_ttl_s: float = DNS_TTL_S,
+        on_upstream_error: OnUpstreamError | None = None,
+        open_policy: Policy | None = None,
     ) -> None:
         self.secret = secrets.token_urlsafe(18)
+        self.open_policy = open_policy
         self.on_refusal = on_refusal
         self.on_upstream_error = on_upstream_error
         self.resolver = resolver
@@ -144,6 +153,8 @@ class EgressGuard:
             self._policies.pop(tag, None)
 
     def _policy(self, tag: str | None) -> Policy | None:
+        if self.open_policy is not None:
+            return self.open_policy
         with self._lock:
             return self._policies.get(tag) if tag is not None else None
 
@@ -185,6 +196,8 @@ class EgressGuard:
 
     def _authenticate(self, flow: http.HTTPFlow) -> str | None:
         """The tag of the client; answers 407 when it has none. Strips the credentials either way."""
+        if self.open_policy is not None:
+            return OPEN_TAG
         value = flow.request.headers.pop("proxy-authorization", "")
         tag = self._tags.get(flow.client_conn)
         if tag is None:
@@ -252,8 +265,8 @@ class EgressGuard:
 
     def error(self, flow: http.HTTPFlow) -> None:
         """The server could not be reached (or broke off before answering): no answer to the client either."""
-        if flow.response is not None or flow.error is None or not flow.killable:
-            return
+        if flow.response is not None or flow.error is None or not flow.killable or self.open_policy is not None:
+            return  # an in-path proxy leaves mitmproxy's own 502 page, which tells a person what failed
         message = flow.error.msg
         if self.on_upstream_error is not None:
             try:

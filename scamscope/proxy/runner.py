@@ -1,9 +1,11 @@
-"""Run mitmproxy in-process, on an ephemeral loopback port, in a thread with its own event loop.
+"""Run mitmproxy in-process, in a thread with its own event loop (by default on an ephemeral loopback port).
 
 Only the addons a forward proxy needs are loaded (no console, no flow storage, no scripts) plus
-the caller's (the :class:`~scamscope.proxy.guard.EgressGuard`). HTTPS is intercepted with a CA
-kept in ``confdir`` (a private folder of the caller, never ``~/.mitmproxy``); upstream
-certificates are not verified, since the sites scanned are hostile and often badly configured.
+the caller's (the :class:`~scamscope.proxy.guard.EgressGuard`, the in-path guard's addon). HTTPS
+is intercepted with a CA kept in ``confdir`` (a private folder of the caller, never
+``~/.mitmproxy``). For live capture upstream certificates are not verified (``verify_upstream``
+False: the sites scanned are hostile and often badly configured); an in-path proxy in front of
+people verifies them.
 """
 
 from __future__ import annotations
@@ -37,13 +39,36 @@ class _Ready:
         self.runner.ready.set()
 
 
+def _quiet_exceptions(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """Connections still open at shutdown end with CancelledError: not worth a traceback. Anything
+    else goes to the log, not to the terminal."""
+    exc = context.get("exception")
+    if isinstance(exc, asyncio.CancelledError):
+        return
+    logging.getLogger("scamscope.proxy").warning("proxy event loop: %s%s", context.get("message", ""), f": {exc!r}" if exc else "")
+
+
 class ProxyRunner:
     """``start()`` returns the port; ``stop()`` shuts the proxy down. One per process (mitmproxy keeps global state)."""
 
-    def __init__(self, addons: list[Any], confdir: str, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        addons: list[Any],
+        confdir: str,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        verify_upstream: bool = False,
+        options: dict[str, Any] | None = None,
+        name: str = "egress proxy",
+    ) -> None:
         self.addons = addons
         self.confdir = confdir
         self.host = host
+        self.listen_port = port
+        self.verify_upstream = verify_upstream
+        self.options = dict(options or {})  # more mitmproxy options, e.g. ssl_verify_upstream_trusted_ca
+        self.name = name
         self.port: int | None = None
         self.ready = threading.Event()
         self.error: str | None = None
@@ -54,11 +79,11 @@ class ProxyRunner:
         logger = logging.getLogger("mitmproxy")  # its per-connection chatter is not the user's business
         logger.propagate = False
         logger.addHandler(logging.NullHandler())
-        self._thread = threading.Thread(target=self._run, name="egress-proxy", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=self.name.replace(" ", "-"), daemon=True)
         self._thread.start()
         if not self.ready.wait(timeout) or self.port is None:
             self.stop()
-            raise ProxyStartError(f"the egress proxy did not start: {self.error or 'timed out'}")
+            raise ProxyStartError(f"the {self.name} did not start: {self.error or 'timed out'}")
         return self.port
 
     def _run(self) -> None:
@@ -70,22 +95,23 @@ class ProxyRunner:
             self.ready.set()
 
     async def _main(self) -> None:
+        asyncio.get_running_loop().set_exception_handler(_quiet_exceptions)
         from mitmproxy import options
         from mitmproxy.addons import core, next_layer, proxyserver, tlsconfig
         from mitmproxy.master import Master
 
         opts = options.Options(
             listen_host=self.host,
-            listen_port=0,
+            listen_port=self.listen_port,
             confdir=self.confdir,
-            ssl_insecure=True,
+            ssl_insecure=not self.verify_upstream,
             upstream_cert=False,  # no early connection to fetch the server's certificate
             http3=False,
         )
         master = Master(opts)
         master.addons.add(core.Core(), proxyserver.Proxyserver(), next_layer.NextLayer(), tlsconfig.TlsConfig())
         master.addons.add(*self.addons, _Ready(self))
-        opts.update(connection_strategy="lazy", stream_large_bodies=STREAM_LARGE_BODIES)
+        opts.update(**{"connection_strategy": "lazy", "stream_large_bodies": STREAM_LARGE_BODIES, **self.options})
         self._master = master
         await master.run()
 
