@@ -399,3 +399,31 @@ def test_compressed_scam_is_blocked_and_a_bomb_is_not_decompressed(site: dict[st
         assert r.read() == bomb  # failed open: passed as it came
     entry = _entries(site, "/bomb.html")[-1]
     assert entry["action"] == "pass" and "too large" in entry["error"]
+
+
+def test_alert_flood_from_a_cross_origin_frame_is_stopped(site: dict[str, Any]) -> None:
+    """No script in the page can reach into another origin's frame; the guard sees the frame's own
+    HTML pass, and blocks it or watches it."""
+    flood = b"""<!DOCTYPE html><html><body><script>
+var m = 'Your computer is infected with a virus. Call Windows support now: 1-888-555-0177';
+setInterval(function () { window['al' + 'ert'](m); }, 300);
+</script></body></html>"""
+    site["pages"]["/flood-frame.html"] = (200, HTML, flood)
+    host = f"""<!DOCTYPE html><html><body><p>Weekly news</p><iframe src="{site['http'].base('kit.test')}/flood-frame.html"></iframe></body></html>""".encode()
+    site["pages"]["/frame-host.html"] = (200, HTML, host)
+    context = site["browser"].new_context(locale="en-US")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    try:
+        page.goto(f"{site['http'].base('news.test')}/frame-host.html", wait_until="load")
+        page.wait_for_timeout(4000)
+        assert len(dialogs) <= 3, f"{len(dialogs)} dialogs from the frame"
+        frame = next((f for f in page.frames if "flood-frame" in f.url), None)
+        assert frame is not None, [f.url for f in page.frames] + [str(e) for e in _entries(site, "flood")]
+        assert frame.locator(MARKER).count() == 1
+    finally:
+        context.close()
+    actions = [e["action"] for e in _entries(site, "/flood-frame.html")]
+    assert actions[0] in ("block", "inject") and (actions[0] == "block" or "replaced" in actions), actions

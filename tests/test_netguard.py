@@ -193,3 +193,21 @@ def test_every_ipv4_embedding_is_judged_like_the_ipv4_address(n: int) -> None:
             assert outer is None or v6.sixtofour is None and v6.ipv4_mapped is None, (v4, v6, outer)
         else:
             assert outer is not None and outer[1] == inner[1] and inner[0] in outer[0], (v4, v6, outer)
+
+
+def test_private_without_loopback() -> None:
+    """The in-path guard's policy: the LAN is reachable, the proxy host's own services are not."""
+    from scamscope.netguard import Policy, check_host
+
+    policy = Policy.of(allow_private=True, allow_loopback=False)
+    for host in ("127.0.0.1", "127.1", "0x7f000001", "::1", "::ffff:127.0.0.1", "localhost"):
+        with pytest.raises(RefusedURL, match="loopback"):
+            check_host(host, 80, policy, resolver=lambda h, p: ["127.0.0.1"])
+    assert check_host("10.0.0.5", 80, policy) == ("10.0.0.5",)
+    assert check_host("intranet.lan", 80, policy, resolver=lambda h, p: ["192.168.1.20"]) == ("192.168.1.20",)
+    with pytest.raises(RefusedURL):
+        check_host("169.254.169.254", 80, policy)
+    admitted = Policy.of(allow_private=True, allow_hosts=["127.0.0.1:8000"], allow_loopback=False)
+    assert check_host("127.0.0.1", 8000, admitted) == ("127.0.0.1",)
+    with pytest.raises(RefusedURL):
+        check_host("127.0.0.1", 8001, admitted)

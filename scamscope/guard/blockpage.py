@@ -19,7 +19,7 @@ Lang = Literal["ja", "en"]
 Variant = Literal["scam", "watch", "unchecked"]  # blocked statically / stopped by the watcher / could not be checked
 MARKER = '<meta name="scamscope-guard" content="blocked">'
 MAX_PHONES = 5
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"  # framed kits show it in their frame
 
 
 def pick_language(accept_language: str | None) -> Lang:
