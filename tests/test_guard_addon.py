@@ -171,6 +171,14 @@ def test_report_endpoint(tmp_path: Path) -> None:
     assert report(guard, b"[]").response.status_code == 400  # type: ignore[union-attr]
     assert report(guard, json.dumps({**good, "token": "x"}).encode()).response.status_code == 403  # type: ignore[union-attr]
     assert report(guard, b"{" + b" " * MAX_REPORT_BYTES + b"}").response.status_code == 413  # type: ignore[union-attr]
+    f = tflow.tflow()
+    f.request.method, f.request.url = "POST", "https://kit.test" + REPORT_PATH
+    for name, value in (("content-length", "12abc"), ("transfer-encoding", "chunked")):
+        f.request.headers.clear()
+        f.request.headers[name] = value
+        f.response = None
+        guard.requestheaders(f)
+        assert f.response is not None and f.response.status_code == 411
     assert [e["action"] for e in entries(log)] == ["replaced", "replaced", "report_rejected"]
 
 

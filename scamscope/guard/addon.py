@@ -230,7 +230,7 @@ class InPathGuard:
                 self.decisions.write("block_connect", client=_client(flow), url=f"{host}:{flow.request.port}", verdict="scam", reasons=[f"block list: {found.rule}"], rule=found.rule, source=found.source)
             # intercepted: the requests inside get the block page (requestheaders)
         except Exception as exc:
-            log.exception("guard: http_connect failed (the tunnel goes on): %s", exc)
+            log.error("guard: http_connect failed (the tunnel goes on): %s: %s", type(exc).__name__, exc)
 
     def tls_clienthello(self, data: tls.ClientHelloData) -> None:
         try:
@@ -244,7 +244,7 @@ class InPathGuard:
             if found is not None:
                 self._blocked_tunnels[data.context.client] = found  # refused in server_connect
         except Exception as exc:
-            log.exception("guard: tls_clienthello failed: %s", exc)
+            log.error("guard: tls_clienthello failed: %s: %s", type(exc).__name__, exc)
 
     def server_connect(self, data: server_hooks.ServerConnectionHookData) -> None:
         found = self._blocked_tunnels.pop(data.client, None)
@@ -259,10 +259,30 @@ class InPathGuard:
     def requestheaders(self, flow: http.HTTPFlow) -> None:
         if flow.response is not None:
             return  # answered already (the egress guard refused it)
+        if flow.request.path.startswith(RESERVED):  # never forwarded, whatever happens below
+            try:
+                self._reserved(flow)
+            except Exception as exc:
+                log.error("guard: reserved path: %s: %s", type(exc).__name__, exc)
+                flow.response = http.Response.make(400, b"", {GUARD_HEADER: "reserved"})
+            return
         try:
             self._check_request(flow)
         except Exception as exc:
-            log.exception("guard: request check failed (the request goes on): %s", exc)
+            log.error("guard: request check failed (the request goes on): %s: %s", type(exc).__name__, exc)
+
+    def _reserved(self, flow: http.HTTPFlow) -> None:
+        """The guard's own path on every origin: only a watcher's report (a small POST) is taken."""
+        req = flow.request
+        length = req.headers.get("content-length") or "0"
+        if req.path.split("?", 1)[0] != REPORT_PATH or req.method != "POST":
+            flow.response = http.Response.make(404, b"", {GUARD_HEADER: "reserved"})
+        elif not length.isdigit() or "chunked" in req.headers.get("transfer-encoding", "").lower():
+            flow.response = http.Response.make(411, b"", {GUARD_HEADER: "reserved"})  # a report says its length
+        elif int(length) > MAX_REPORT_BYTES:
+            flow.response = http.Response.make(413, b"", {GUARD_HEADER: "reserved"})
+        else:
+            flow.metadata["scamscope_report"] = True
 
     def _check_request(self, flow: http.HTTPFlow) -> None:
         error = self.blocklist.maybe_reload()
@@ -270,14 +290,6 @@ class InPathGuard:
             self.decisions.write("error", client="-", url="", error=f"{error}; the rules in force stay")
         self._reload_error = error
         req = flow.request
-        if req.path.startswith(RESERVED):
-            if req.path.split("?", 1)[0] != REPORT_PATH or req.method != "POST":
-                flow.response = http.Response.make(404, b"", {GUARD_HEADER: "reserved"})
-            elif int(req.headers.get("content-length") or 0) > MAX_REPORT_BYTES:
-                flow.response = http.Response.make(413, b"", {GUARD_HEADER: "reserved"})
-            else:
-                flow.metadata["scamscope_report"] = True
-            return
         url = request_url(req)
         names = [h for h in (_host_header(req.headers.get("host", "")), flow.client_conn.sni or "") if h]
         found = self.blocklist.match(url, names)
@@ -299,7 +311,7 @@ class InPathGuard:
         try:
             self._report(flow)
         except Exception as exc:
-            log.exception("guard: report failed: %s", exc)
+            log.error("guard: report failed: %s: %s", type(exc).__name__, exc)
             flow.response = http.Response.make(400, b"", {GUARD_HEADER: "reserved"})
 
     def _report(self, flow: http.HTTPFlow) -> None:
@@ -370,7 +382,7 @@ class InPathGuard:
                 else:
                     self._hold_back(flow, error)
         except Exception as exc:
-            log.exception("guard: responseheaders failed (streamed through): %s", exc)
+            log.error("guard: responseheaders failed (streamed through): %s: %s", type(exc).__name__, exc)
             if flow.response is not None:
                 flow.response.stream = True
 

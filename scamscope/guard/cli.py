@@ -44,7 +44,11 @@ def guard_command(
     lock, dialog floods, alarms), benign pages pass unchanged. Known-bad addresses are refused
     before anything is fetched. Every decision is logged to --log.
     """
+    import logging
+
     from scamscope.guard.blocklist import BlockListError
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s scamscope guard %(levelname)s %(message)s", stream=sys.stderr)
     from scamscope.guard.server import Guard, GuardConfig
     from scamscope.netguard import parse_allow_host
     from scamscope.proxy import ProxyStartError
