@@ -7,6 +7,8 @@ in images); the behaviour events become evidence through :mod:`scamscope.signals
 
 from __future__ import annotations
 
+import hashlib
+
 from typing import Any
 
 from scamscope.acquire import build_page
@@ -57,6 +59,7 @@ def live_summary(capture: Capture) -> dict[str, Any]:
         "console": capture.console[:50],
         "events": len(capture.events),
         "screenshots": sorted(capture.screenshots),
+        "screenshot_sha256": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(capture.screenshots.items())},
         "load_error": capture.load_error,
         "timed_out": capture.timed_out,
         "browser_killed": capture.killed,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from scamscope.types import ScanResult
@@ -13,5 +14,7 @@ def dumps(obj: Any) -> str:
 
 
 def write_result(out: TextIO, r: ScanResult) -> None:
-    out.write(dumps(r.to_dict()) + "\n")
+    """One line; ``scanned_at`` (UTC) is when the result was written, which exports and campaigns
+    use as the time the page was seen."""
+    out.write(dumps({**r.to_dict(), "scanned_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")}) + "\n")
     out.flush()
