@@ -70,8 +70,12 @@ class Loaded:
     problems: list[str] = field(default_factory=list)
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _urls(result: dict[str, Any], given: str | None) -> list[str]:
-    live = result.get("live") if isinstance(result.get("live"), dict) else {}
+    live = _dict(result.get("live"))
     urls = [given or "", str(result.get("url") or "")]
     urls += [str(h.get("url", "")) if isinstance(h, dict) else str(h) for h in live.get("redirects") or []]
     urls.append(str(live.get("final_url") or ""))
@@ -80,10 +84,10 @@ def _urls(result: dict[str, Any], given: str | None) -> list[str]:
 
 def record_from_result(rid: str, result: dict[str, Any], scanned_at: datetime, time_source: str, *, target: str | None = None, screenshots: list[str] | None = None, cases: list[int] | None = None) -> ScanRecord:
     """A :class:`ScanRecord` from a ``ScanResult.to_dict()`` (as ``scan --json`` prints it)."""
-    live = result.get("live") if isinstance(result.get("live"), dict) else {}
+    live = _dict(result.get("live"))
     urls = _urls(result, target)
     shots = list(screenshots or [])
-    for sha in (live.get("screenshot_sha256") or {}).values():
+    for sha in _dict(live.get("screenshot_sha256")).values():
         if isinstance(sha, str) and sha not in shots:
             shots.append(sha)
     return ScanRecord(
@@ -100,7 +104,7 @@ def record_from_result(rid: str, result: dict[str, Any], scanned_at: datetime, t
         urls=urls,
         downloads=[d for d in live.get("downloads") or [] if isinstance(d, dict)],
         screenshot_sha256=shots,
-        fingerprints=result.get("fingerprints") if isinstance(result.get("fingerprints"), dict) else {},
+        fingerprints=_dict(result.get("fingerprints")),
         cases=list(cases or []),
         raw=result,
     )
