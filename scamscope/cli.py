@@ -362,12 +362,21 @@ def advise(
 from scamscope.web.cli import purge_command, serve_command, user_app  # noqa: E402
 
 app.command("serve")(serve_command)
+app.command("purge")(purge_command)
+app.add_typer(user_app, name="user")
+
 # the in-path protection proxy (scamscope/guard/cli.py)
 from scamscope.guard.cli import guard_command  # noqa: E402
 
 app.command("guard")(guard_command)
-app.command("purge")(purge_command)
-app.add_typer(user_app, name="user")
+
+# sharing: exports, campaigns and report drafts (scamscope/exchange/)
+from scamscope.exchange.campaigns_cli import campaigns_command, draft_command  # noqa: E402
+from scamscope.exchange.export_cli import export_command  # noqa: E402
+
+app.command("export")(export_command)
+app.command("campaigns")(campaigns_command)
+app.command("draft")(draft_command)
 
 
 if __name__ == "__main__":

@@ -40,6 +40,15 @@ def scan_page(page: Page, *, model: Model | None = None, input_name: str | None 
     model = model or load_model()
     obs, notes = observe(page)
     score, evidence = model.score(obs.evidence)
+    fingerprints: dict[str, object] = {}
+    try:
+        from scamscope.fingerprint import fingerprint
+
+        fingerprints = {"fingerprints": fingerprint(page)}
+    except RecursionError:
+        notes.append("kit fingerprints skipped: input nested too deeply")
+    except Exception as exc:  # a fingerprint bug must never fail the scan
+        notes.append(f"kit fingerprints failed: {type(exc).__name__}: {str(exc)[:120]}")
     return ScanResult(
         input=input_name or page.source,
         verdict=model.verdict(score),
@@ -55,6 +64,7 @@ def scan_page(page: Page, *, model: Model | None = None, input_name: str | None 
         extra={
             **({} if page.ocr_text is None else {"ocr_text": page.ocr_text}),
             **({} if page.live is None else {"live": page.live}),
+            **fingerprints,
         },
     )
 

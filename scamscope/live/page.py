@@ -8,7 +8,6 @@ in images); the behaviour events become evidence through :mod:`scamscope.signals
 from __future__ import annotations
 
 import hashlib
-
 from typing import Any
 
 from scamscope.acquire import build_page
