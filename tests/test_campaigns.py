@@ -225,3 +225,24 @@ def test_cli_bad_input(tmp_path: Path) -> None:
     junk.write_text("not json\n[1]\n", encoding="utf-8")
     proc = run("campaigns", str(junk), "--json")
     assert proc.returncode == 0 and json.loads(proc.stdout)["problem_count"] == 2
+
+
+def test_export_scoped_to_a_campaign(source: Path) -> None:
+    """``scamscope export --campaign ID``: that campaign's indicators only, and still none that a
+    benign page shows."""
+    import csv as csv_module
+    import io
+
+    campaigns = build_campaigns(load(str(source)).records)
+    bucket = by_url(campaigns)[f"{BUCKET}/a1/index.html"]
+    done = run("export", "--format", "csv", "--campaign", bucket, str(source))
+    assert done.returncode == 0, done.stderr
+    rows = list(csv_module.DictReader(io.StringIO(done.stdout.lstrip("\ufeff"), newline="")))
+    values = {r["value"] for r in rows}
+    assert "kitbucket01.z13.web.core.windows.net" in values
+    assert "+815054797668" not in values and not any("pphost-helpdesk" in v for v in values)  # other campaigns'
+    assert "+81424842626" not in values
+    everything = run("export", "--format", "csv", str(source))
+    assert len(everything.stdout.splitlines()) > len(done.stdout.splitlines())
+    missing = run("export", "--campaign", "C-0000000000", str(source))
+    assert missing.returncode == 2 and "no such campaign" in missing.stderr and len(missing.stderr.strip().splitlines()) == 1

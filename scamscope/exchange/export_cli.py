@@ -7,9 +7,12 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+
+if TYPE_CHECKING:
+    from scamscope.exchange.sources import ScanRecord
 
 EXIT_ERROR = 2
 FORMATS = ("stix2", "misp", "csv")
@@ -31,11 +34,24 @@ def parse_since(value: str) -> datetime:
     return t.astimezone(UTC).replace(tzinfo=None) if t.tzinfo else t
 
 
-def export_text(source: str, *, fmt: str, since: datetime | None, min_verdict: str, tlp: str) -> tuple[bytes, list[str]]:
+def in_campaign(records: list[ScanRecord], campaign: str, *, since: datetime | None, min_verdict: str) -> list[ScanRecord]:
+    """The members of ``campaign`` (an id from ``scamscope campaigns``), plus every benign record
+    (they keep real companies' numbers and domains out of the export); UsageError when no such campaign."""
+    from scamscope.exchange.campaigns import build_campaigns
+
+    found = next((c for c in build_campaigns(records, since=since, min_verdict=min_verdict, include_singletons=True) if c.id == campaign), None)
+    if found is None:
+        raise UsageError(f"--campaign {campaign}: no such campaign in the source (with these --since/--min-verdict); list them with scamscope campaigns --all")
+    members = {id(r) for r in found.members}
+    return [r for r in records if id(r) in members or r.verdict == "benign"]
+
+
+def export_text(source: str, *, fmt: str, since: datetime | None, min_verdict: str, tlp: str, campaign: str | None = None) -> tuple[bytes, list[str]]:
     """The export of ``source`` as bytes, and notes for standard error.
 
-    Raises :class:`scamscope.exchange.sources.SourceError` when the source cannot be read and
-    :class:`scamscope.exchange.stix.InvalidBundle` when a STIX bundle does not validate."""
+    Raises :class:`scamscope.exchange.sources.SourceError` when the source cannot be read,
+    :class:`scamscope.exchange.stix.InvalidBundle` when a STIX bundle does not validate and
+    :class:`UsageError` for a campaign that is not in the source."""
     from scamscope.exchange.indicators import extract
     from scamscope.exchange.sources import load
 
@@ -43,7 +59,8 @@ def export_text(source: str, *, fmt: str, since: datetime | None, min_verdict: s
     notes: list[str] = []
     if loaded.problems:
         notes.append(f"{len(loaded.problems)} record{'s' if len(loaded.problems) != 1 else ''} of the source skipped (first: {loaded.problems[0]})")
-    extraction = extract(loaded.records, since=since, min_verdict=min_verdict)
+    records = loaded.records if campaign is None else in_campaign(loaded.records, campaign, since=since, min_verdict=min_verdict)
+    extraction = extract(records, since=since, min_verdict=min_verdict)
     if fmt == "stix2":
         from scamscope.exchange import stix
 
@@ -89,6 +106,7 @@ def export_command(
     min_verdict: Annotated[str, typer.Option("--min-verdict", help="scam: only pages judged scam; suspicious: also suspicious ones.")] = "scam",
     tlp: Annotated[str, typer.Option("--tlp", help="Traffic Light Protocol 2.0 marking: clear, green or amber (STIX and MISP).")] = "amber",
     out: Annotated[str, typer.Option("--out", "-o", help="Write to this file ('-': standard output).")] = "-",
+    campaign: Annotated[str | None, typer.Option("--campaign", help="Only the scans of this campaign (an id from 'scamscope campaigns').")] = None,
 ) -> None:
     """Export what scam pages showed (URLs, domain names, phone numbers, IP addresses, downloads) as STIX 2.1, MISP or CSV.
 
@@ -114,7 +132,9 @@ def export_command(
     if out != "-" and Path(out).is_dir():
         fail(f"--out {out}: is a directory")
     try:
-        data, notes = export_text(source, fmt=fmt, since=since_at, min_verdict=min_verdict, tlp=tlp)
+        data, notes = export_text(source, fmt=fmt, since=since_at, min_verdict=min_verdict, tlp=tlp, campaign=campaign)
+    except UsageError as exc:
+        fail(str(exc))
     except SourceError as exc:
         fail(str(exc).splitlines()[0] if str(exc) else "cannot read the source")
     except InvalidBundle as exc:
