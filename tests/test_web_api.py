@@ -42,6 +42,7 @@ BENIGN_PAGE = ROOT / "examples" / "ordinary-ja.html"
 PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+EN = {"Accept-Language": "en"}  # the assertions read English messages (the desk defaults to Japanese)
 
 
 def make_app(tmp_path: Path, **overrides: Any) -> FastAPI:
@@ -60,7 +61,7 @@ def app(tmp_path: Path) -> FastAPI:
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app, raise_server_exceptions=False, follow_redirects=False) as c:
+    with TestClient(app, headers=EN, raise_server_exceptions=False, follow_redirects=False) as c:
         yield c
 
 
@@ -107,7 +108,7 @@ def scan_file(client: TestClient, token: str, path: Path, field: str = "page_fil
 
 def test_healthz_answers_200_and_503_when_the_database_is_gone(tmp_path: Path) -> None:
     app = make_app(tmp_path)
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app, headers=EN, raise_server_exceptions=False) as client:
         r = client.get("/healthz")
         assert r.status_code == 200 and r.json() == {"status": "ok", "database": "ok"}
         # take the database away for real: no file, a folder in its place, no pooled connection
@@ -203,7 +204,7 @@ def test_server_errors_show_no_stack_trace(app: FastAPI) -> None:
     def boom() -> None:
         raise RuntimeError("secret internal detail")
 
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app, headers=EN, raise_server_exceptions=False) as client:
         r = client.get("/boom")
     assert r.status_code == 500
     assert "Something went wrong" in r.text and "reference" in r.text
@@ -346,7 +347,7 @@ def test_screenshot_scan_shows_image_and_ocr_text(staff: tuple[TestClient, str],
 def test_url_scan_in_headless_chromium_keeps_the_after_screenshot(tmp_path: Path) -> None:
     app = make_app(tmp_path, allow_private_urls=True, live_budget_s=10.0)  # a loopback test server
     pages = {"/warning": (200, {"Content-Type": "text/html; charset=utf-8"}, SCAM_PAGE.read_bytes())}
-    with serve_pages(pages) as base, TestClient(app, raise_server_exceptions=False, follow_redirects=False) as client:
+    with serve_pages(pages) as base, TestClient(app, headers=EN, raise_server_exceptions=False, follow_redirects=False) as client:
         token = log_in(client)
         r = client.post("/scans", data={"csrf_token": token, "url": f"{base}/warning"})
         assert r.status_code == 303, r.text
@@ -373,7 +374,7 @@ def test_unfinished_scans_run_again_after_a_restart(tmp_path: Path) -> None:
         db.add(Scan(kind="html", status="running", stage="analysing the page", input_data=BENIGN_PAGE.read_bytes(), size=1, sha256="x"))
     app.state.engine.dispose()
     again = make_app(tmp_path)
-    with TestClient(again, raise_server_exceptions=False, follow_redirects=False) as client:
+    with TestClient(again, headers=EN, raise_server_exceptions=False, follow_redirects=False) as client:
         log_in(client)
         status = wait_done(client, 1)
     assert status["status"] == "done" and status["verdict"] == "benign"
@@ -548,7 +549,7 @@ def test_user_add_prompts_twice_and_refuses_bad_input(tmp_path: Path) -> None:
     with app.state.db() as session:
         stored = session.execute(text("SELECT password_hash FROM users WHERE name = 'carol'")).scalar()
     assert stored.startswith("$argon2id$") and "a long password" not in stored
-    with TestClient(app, follow_redirects=False) as client:
+    with TestClient(app, headers=EN, follow_redirects=False) as client:
         r = client.post("/login", data={"username": "carol", "password": "a long password", "csrf_token": login_token(client)})
         assert r.status_code == 303
 
@@ -614,7 +615,7 @@ def test_postgresql_migrations_and_a_basic_flow(postgres: str) -> None:
         assert db.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
         assert db.get_bind().dialect.name == "postgresql"
     create_app(settings).state.engine.dispose()  # migrating again is a no-op
-    with TestClient(app, raise_server_exceptions=False, follow_redirects=False) as client:
+    with TestClient(app, headers=EN, raise_server_exceptions=False, follow_redirects=False) as client:
         token = log_in(client)
         scan_id, status = scan_file(client, token, SCAM_PAGE, page_url="https://support-alert.example.net/")
         assert status["verdict"] == "scam"

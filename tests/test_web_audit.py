@@ -36,6 +36,7 @@ BOSS_PW = "boss passphrase 2026"
 CAROL_PW = "carol's desk passphrase"
 CALLER = "山田花子"
 CONTACT = "090-1111-2222"
+EN = {"Accept-Language": "en"}  # the assertions read English messages (the desk defaults to Japanese)
 
 
 def entries(app: Any) -> list[AuditEntry]:
@@ -53,7 +54,7 @@ def last_id(app: Any) -> int:
 
 
 def client_for(app: Any, name: str, password: str) -> tuple[TestClient, str]:
-    client = TestClient(app, raise_server_exceptions=False, follow_redirects=False)
+    client = TestClient(app, headers=EN, raise_server_exceptions=False, follow_redirects=False)
     r = client.post("/login", data={"username": name, "password": password, "csrf_token": login_form(client)})  # type: ignore[arg-type]
     assert r.status_code == 303, r.text
     return client, session_csrf(client)  # type: ignore[arg-type]
@@ -84,8 +85,8 @@ def app(tmp_path: Path) -> Any:
 
 
 def test_every_action_on_cases_and_scans_is_audited(app: Any) -> None:
-    with TestClient(app):
-        bad = TestClient(app, raise_server_exceptions=False, follow_redirects=False)
+    with TestClient(app, headers=EN):
+        bad = TestClient(app, headers=EN, raise_server_exceptions=False, follow_redirects=False)
         r = bad.post("/login", data={"username": "carol", "password": "hunter2 is wrong", "csrf_token": login_form(bad)})  # type: ignore[arg-type]
         assert r.status_code == 401
         carol, token = client_for(app, "carol", CAROL_PW)
@@ -153,7 +154,7 @@ def test_every_action_on_cases_and_scans_is_audited(app: Any) -> None:
 
 
 def test_cases_record_who_changed_them_last(app: Any) -> None:
-    with TestClient(app):
+    with TestClient(app, headers=EN):
         boss, boss_token = client_for(app, "boss", BOSS_PW)
         carol, token = client_for(app, "carol", CAROL_PW)
         r = boss.post("/cases", data={"csrf_token": boss_token, "opened_on": "2026-11-20", "channel": "phone", "category": "called"})
@@ -179,7 +180,7 @@ def test_cases_record_who_changed_them_last(app: Any) -> None:
 
 
 def test_admins_read_the_log_newest_first_with_filters_and_pages(app: Any) -> None:
-    with TestClient(app):
+    with TestClient(app, headers=EN):
         boss, boss_token = client_for(app, "boss", BOSS_PW)
         carol, token = client_for(app, "carol", CAROL_PW)
         r = carol.post("/cases", data={"csrf_token": token, "opened_on": "2026-11-20", "channel": "phone", "category": "called"})

@@ -51,6 +51,7 @@ BOSS_PW = "boss passphrase 2026"
 CAROL_PW = "carol's desk passphrase"
 DAVE_PW = "dave walks the dog at six"
 FLOOD = 150
+EN = {"Accept-Language": "en"}  # the assertions read English messages (the desk defaults to Japanese)
 
 
 def rss_mib(pid: int, field: str = "VmRSS") -> float:
@@ -157,13 +158,13 @@ def _audit_rows(db: Path, action: str) -> list[AuditEntry]:
 
 def test_login_flood_from_rotating_addresses(desk: desk_server.Desk) -> None:
     # carol's own browser logged in before the attack: it holds a device cookie (and logs out)
-    own = httpx.Client(base_url=desk.base, follow_redirects=False, timeout=60)
+    own = httpx.Client(headers=EN, base_url=desk.base, follow_redirects=False, timeout=60)
     assert log_in(own, "carol", CAROL_PW).status_code == 303
     own.cookies.delete("scamscope_session")
     checks_before = desk.password_checks()
     assert checks_before == 1, desk.output()  # the log line is there to be counted
 
-    token = login_form(httpx.Client(base_url=desk.base))
+    token = login_form(httpx.Client(headers=EN, base_url=desk.base))
     barrier = threading.Barrier(FLOOD)
 
     def attempt(i: int) -> tuple[int, int]:
@@ -193,7 +194,7 @@ def test_login_flood_from_rotating_addresses(desk: desk_server.Desk) -> None:
     assert peak < 600, f"server RSS peaked at {peak:.0f} MiB"  # two 64 MiB checks at once, not 150
 
     # the right password from yet another address is refused while the back-off holds
-    attacker = httpx.Client(base_url=desk.base, follow_redirects=False, timeout=60)
+    attacker = httpx.Client(headers=EN, base_url=desk.base, follow_redirects=False, timeout=60)
     r = log_in(attacker, "carol", CAROL_PW, headers={"X-Forwarded-For": "192.0.2.99"})
     assert r.status_code == 429 and "Too many failed logins" in r.text and int(r.headers["Retry-After"]) > 0
     assert "scamscope_session" not in r.headers.get("set-cookie", "")
@@ -208,7 +209,7 @@ def test_login_flood_from_rotating_addresses(desk: desk_server.Desk) -> None:
     assert len(failures) == checks
     assert {f.detail for f in failures} == {"from 127.0.0.1"}  # X-Forwarded-For not believed by default
     assert all(f.user_name == "carol" and "wrong guess" not in f.detail for f in failures)
-    with httpx.Client(base_url=desk.base, follow_redirects=False, timeout=60) as boss:
+    with httpx.Client(headers=EN, base_url=desk.base, follow_redirects=False, timeout=60) as boss:
         assert log_in(boss, "boss", BOSS_PW).status_code == 303  # the same address still logs in to other accounts
         page = boss.get("/admin/audit", params={"action": "login_failed"}).text
         assert page.count("from 127.0.0.1") == checks and "wrong guess" not in page and CAROL_PW not in page
@@ -220,7 +221,7 @@ def test_forwarded_headers_are_believed_only_from_listed_proxies(tmp_path: Path)
     desk_server.add_user(db, "carol", CAROL_PW)
     trusting = start_desk(tmp_path, "--forwarded-allow-ips", "127.0.0.1, ::1")
     try:
-        c = httpx.Client(base_url=trusting.base, follow_redirects=False, timeout=60)
+        c = httpx.Client(headers=EN, base_url=trusting.base, follow_redirects=False, timeout=60)
         assert log_in(c, "carol", "not her password", headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 401
         # the per-account back-off does not care which (real or forwarded) address the guesses come from
         statuses = [log_in(c, "carol", f"guess number {i}", headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code for i in range(6)]
@@ -231,7 +232,7 @@ def test_forwarded_headers_are_believed_only_from_listed_proxies(tmp_path: Path)
 
     elsewhere = start_desk(tmp_path, "--forwarded-allow-ips", "10.9.9.9")  # a proxy that is not our peer
     try:
-        c = httpx.Client(base_url=elsewhere.base, follow_redirects=False, timeout=60)
+        c = httpx.Client(headers=EN, base_url=elsewhere.base, follow_redirects=False, timeout=60)
         assert log_in(c, "boss", "not the password", headers={"X-Forwarded-For": "203.0.113.10"}).status_code == 401
     finally:
         elsewhere.stop()
@@ -261,7 +262,7 @@ def live_app(tmp_path: Path) -> Iterator[tuple[Any, str]]:
 
 def test_concurrent_password_checks_are_bounded_and_excess_is_answered_at_once(live_app: tuple[Any, str]) -> None:
     app, base = live_app
-    token = login_form(httpx.Client(base_url=base))
+    token = login_form(httpx.Client(headers=EN, base_url=base))
     n = 60
     barrier = threading.Barrier(n)
 
@@ -288,7 +289,7 @@ def test_concurrent_password_checks_are_bounded_and_excess_is_answered_at_once(l
 
 
 def test_disable_from_the_command_line_ends_live_sessions(desk: desk_server.Desk) -> None:
-    carol = httpx.Client(base_url=desk.base, follow_redirects=False, timeout=60)
+    carol = httpx.Client(headers=EN, base_url=desk.base, follow_redirects=False, timeout=60)
     assert log_in(carol, "carol", CAROL_PW).status_code == 303
     token = session_csrf(carol)
     assert carol.get("/cases").status_code == 200
@@ -390,7 +391,7 @@ def roles_app(tmp_path: Path) -> Any:
 
 
 def client_for(app: Any, name: str, password: str) -> tuple[TestClient, str]:
-    client = TestClient(app, raise_server_exceptions=False, follow_redirects=False)
+    client = TestClient(app, headers=EN, raise_server_exceptions=False, follow_redirects=False)
     r = client.post("/login", data={"username": name, "password": password, "csrf_token": login_form(client)})  # type: ignore[arg-type]
     assert r.status_code == 303, r.text
     return client, session_csrf(client)  # type: ignore[arg-type]
@@ -402,7 +403,7 @@ def user_id(app: Any, name: str) -> int:
 
 
 def test_staff_cannot_reach_admin_pages_or_the_export(roles_app: Any) -> None:
-    with TestClient(roles_app):
+    with TestClient(roles_app, headers=EN):
         carol, token = client_for(roles_app, "carol", CAROL_PW)
         boss, boss_token = client_for(roles_app, "boss", BOSS_PW)
         dave_id = user_id(roles_app, "dave")
@@ -424,7 +425,7 @@ def test_staff_cannot_reach_admin_pages_or_the_export(roles_app: Any) -> None:
 
 
 def test_admin_disables_enables_and_changes_roles_in_the_web_app(roles_app: Any) -> None:
-    with TestClient(roles_app):
+    with TestClient(roles_app, headers=EN):
         boss, token = client_for(roles_app, "boss", BOSS_PW)
         dave, _ = client_for(roles_app, "dave", DAVE_PW)
         dave_id, boss_id = user_id(roles_app, "dave"), user_id(roles_app, "boss")
@@ -486,7 +487,7 @@ def test_admin_pages_in_a_real_browser(desk: desk_server.Desk) -> None:
             problems: list[str] = []
             pages = {}
             for name, password in (("carol", CAROL_PW), ("boss", BOSS_PW)):
-                page = browser.new_context().new_page()
+                page = browser.new_context(locale="en-US").new_page()
                 page.set_default_timeout(30_000)
                 page.on("console", lambda m: problems.append(m.text) if m.type == "error" and "status of 409" not in m.text else None)  # the refusal below
                 page.on("pageerror", lambda e: problems.append(str(e)))

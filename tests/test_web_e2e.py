@@ -85,7 +85,7 @@ def browser() -> Iterator[object]:
 
 
 def test_desk_in_a_real_browser(server: str, browser: object) -> None:
-    context = browser.new_context(locale="ja-JP")  # type: ignore[attr-defined]
+    context = browser.new_context(locale="en-US")  # type: ignore[attr-defined]  (Japanese pages: test_web_i18n.py)
     page = context.new_page()
     problems: list[str] = []
     # CSP violations and failed loads land here; the refused login (401) is the one expected

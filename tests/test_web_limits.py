@@ -49,6 +49,8 @@ STRONG = "correct horse battery staple 42"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 BAD_PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200  # a PNG signature, then nothing an image decoder accepts
 
+EN = {"Accept-Language": "en"}  # the assertions read English messages (the desk defaults to Japanese)
+
 
 # --- helpers (also used by test_web_retention.py) -----------------------------------------------
 
@@ -132,7 +134,7 @@ def burst(base: str, cookies: httpx.Cookies, token: str, n: int, json: bool = Fa
 
     def one(i: int) -> None:
         with httpx.Client(
-            base_url=base, cookies=cookies, timeout=60, headers={"Accept": "application/json"} if json else {}
+            base_url=base, cookies=cookies, timeout=60, headers={"Accept": "application/json", **EN} if json else EN
         ) as client:
             barrier.wait()
             out[i] = client.post(
@@ -166,7 +168,7 @@ def blocked_workers(app: FastAPI) -> Iterator[threading.Event]:
 
 def test_queue_cap_admits_exactly_the_cap_under_a_concurrent_burst(tmp_path: Path) -> None:
     app = make_desk(sqlite_url(tmp_path), scan_workers=1, max_queued_scans=5, scans_per_minute=1000)
-    with live_server(app) as base, httpx.Client(base_url=base, follow_redirects=False, timeout=60) as client:
+    with live_server(app) as base, httpx.Client(headers=EN, base_url=base, follow_redirects=False, timeout=60) as client:
         token = login(client, "alice")
         with blocked_workers(app) as gate:
             answers = burst(base, client.cookies, token, 24)
@@ -200,8 +202,8 @@ def test_per_user_rate_limit_under_a_concurrent_burst(tmp_path: Path) -> None:
     app = make_desk(sqlite_url(tmp_path), max_queued_scans=1000, scans_per_minute=7)
     with (
         live_server(app) as base,
-        httpx.Client(base_url=base, timeout=60) as alice,
-        httpx.Client(base_url=base, timeout=60) as bob,
+        httpx.Client(headers=EN, base_url=base, timeout=60) as alice,
+        httpx.Client(headers=EN, base_url=base, timeout=60) as bob,
     ):
         token = login(alice, "alice")
         answers = burst(base, alice.cookies, token, 20)
@@ -251,7 +253,7 @@ def test_limits_are_serve_options_and_refuse_nonsense() -> None:
 def test_uploaded_bytes_are_dropped_when_the_scan_ends_done_or_error(tmp_path: Path) -> None:
     app = make_desk(sqlite_url(tmp_path), scan_workers=1)
     page = BENIGN_PAGE.read_bytes()
-    with TestClient(app, follow_redirects=False) as client:
+    with TestClient(app, headers=EN, follow_redirects=False) as client:
         token = login(client, "alice")
         with blocked_workers(app) as gate:
             done_id = scan_id_of(submit_page(client, token, page))
@@ -313,7 +315,7 @@ def test_resume_runs_a_scan_until_its_last_try_then_gives_up(tmp_path: Path) -> 
         )
     app.state.engine.dispose()
     again = make_desk(url)
-    with TestClient(again):
+    with TestClient(again, headers=EN):
         wait_finished(again, [1, 2, 3])
     with again.state.db() as db:
         given_up, last_try, never_started = db.get(Scan, 1), db.get(Scan, 2), db.get(Scan, 3)
@@ -397,7 +399,7 @@ def test_a_scan_that_kills_the_server_is_given_up_after_max_attempts(tmp_path: P
             )
             try:
                 if attempt == 1:
-                    with httpx.Client(base_url=base, timeout=30) as client:
+                    with httpx.Client(headers=EN, base_url=base, timeout=30) as client:
                         token = login(client, "alice")
                         scan_id_of(client.post("/scans", data={"csrf_token": token, "url": target}))
                 deadline = time.monotonic() + 60
@@ -420,7 +422,7 @@ def test_a_scan_that_kills_the_server_is_given_up_after_max_attempts(tmp_path: P
         log = tmp_path / "final.log"
         proc = _start_serve(db, port, log, "--allow-private", "--budget", "20", "--workers", "1")
         try:
-            with httpx.Client(base_url=base, timeout=30) as client:
+            with httpx.Client(headers=EN, base_url=base, timeout=30) as client:
                 login(client, "alice")
                 status = client.get("/scans/1/status.json").json()
             assert status["status"] == "error" and status["error"] == GAVE_UP.format(n=MAX_ATTEMPTS)
@@ -454,7 +456,7 @@ def test_no_store_on_every_page_with_scan_results_or_personal_data(tmp_path: Pat
     buf = io.BytesIO()
     Image.new("RGB", (320, 120), "white").save(buf, format="PNG")
     app = make_desk(sqlite_url(tmp_path))
-    with TestClient(app, follow_redirects=False) as client:
+    with TestClient(app, headers=EN, follow_redirects=False) as client:
         token = login(client, "root")
         shot_id = scan_id_of(submit_page(client, token, buf.getvalue(), field="screenshot", mime="image/png"))
         page_id = scan_id_of(submit_page(client, token, SCAM_PAGE.read_bytes()))
@@ -535,7 +537,7 @@ def nul_attack(client: Any, token: str) -> None:
 
 
 def test_nul_characters_in_every_form_field_sqlite(tmp_path: Path) -> None:
-    with TestClient(make_desk(sqlite_url(tmp_path)), follow_redirects=False) as client:
+    with TestClient(make_desk(sqlite_url(tmp_path)), headers=EN, follow_redirects=False) as client:
         nul_attack(client, login(client, "alice"))
         r = client.post("/login", data={"username": "al\x00ice", "password": STRONG + "\x00", "csrf_token": "\x00"})
         assert r.status_code == 403
@@ -543,7 +545,7 @@ def test_nul_characters_in_every_form_field_sqlite(tmp_path: Path) -> None:
 
 def test_nul_characters_in_every_form_field_postgresql(postgres: str) -> None:  # noqa: F811
     app = make_desk(postgres)
-    with TestClient(app, follow_redirects=False) as client:
+    with TestClient(app, headers=EN, follow_redirects=False) as client:
         nul_attack(client, login(client, "alice"))
     with app.state.db() as db:
         names = db.scalars(select(Case.caller_name)).all()
@@ -588,12 +590,12 @@ def out_of_range_attack(client: Any, token: str) -> None:
 
 
 def test_ids_out_of_range_are_404_everywhere_sqlite(tmp_path: Path) -> None:
-    with TestClient(make_desk(sqlite_url(tmp_path)), follow_redirects=False) as client:
+    with TestClient(make_desk(sqlite_url(tmp_path)), headers=EN, follow_redirects=False) as client:
         out_of_range_attack(client, login(client, "root"))
 
 
 def test_ids_out_of_range_are_404_everywhere_postgresql(postgres: str) -> None:  # noqa: F811
-    with TestClient(make_desk(postgres), follow_redirects=False) as client:
+    with TestClient(make_desk(postgres), headers=EN, follow_redirects=False) as client:
         out_of_range_attack(client, login(client, "root"))
 
 
@@ -611,7 +613,7 @@ def test_crafted_host_names_never_become_indicators(tmp_path: Path) -> None:
     from scamscope.web.indicators import index_scan
 
     app = make_desk(sqlite_url(tmp_path))
-    with TestClient(app, follow_redirects=False) as client:
+    with TestClient(app, headers=EN, follow_redirects=False) as client:
         token = login(client, "alice")
         ids = []
         for url in CRAFTED_URLS:
@@ -657,7 +659,7 @@ def test_a_database_error_never_logs_the_callers_data_postgresql(postgres: str, 
     proc = _start_serve(postgres, port, log)
     name, contact, notes = "漏洩太郎", "leak-contact-5551234", "leak-notes-secret-7788"
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        with httpx.Client(headers=EN, base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
             token = login(client, "alice")
             data = {
                 "csrf_token": token,

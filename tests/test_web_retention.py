@@ -32,6 +32,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
+EN = {"Accept-Language": "en"}  # the assertions read English messages (the desk defaults to Japanese)
+
 
 def seed(factory: Any) -> dict[str, int]:
     """Old and recent scans, cases and indicators; returns their ids by name."""
@@ -222,7 +224,7 @@ def test_serve_retain_days_purges_while_the_server_runs(tmp_path: Path) -> None:
     with transaction(factory) as db:
         kept = Scan(kind="html", status="done", sha256="x", size=1)
         db.add(kept)
-    with TestClient(app):
+    with TestClient(app, headers=EN):
         wait_gone(first)  # at start
         wait_gone(add_old_scan())  # and periodically
         runs = app.state.purger.runs
@@ -252,7 +254,7 @@ def indicator_count(factory: Any, value: str) -> int | None:
 def test_admin_deletes_scans_and_cases_staff_get_403(tmp_path: Path) -> None:
     app = make_desk(sqlite_url(tmp_path))
     factory = app.state.db
-    with TestClient(app, follow_redirects=False) as staff, TestClient(app, follow_redirects=False) as admin:
+    with TestClient(app, headers=EN, follow_redirects=False) as staff, TestClient(app, headers=EN, follow_redirects=False) as admin:
         staff_token, admin_token = login(staff, "alice"), login(admin, "root")
         case_id = scan_id_of(
             staff.post(
@@ -344,7 +346,7 @@ def test_admin_deletes_scans_and_cases_staff_get_403(tmp_path: Path) -> None:
 
 def test_deleting_a_queued_scan_leaves_nothing_behind(tmp_path: Path) -> None:
     app = make_desk(sqlite_url(tmp_path), scan_workers=1)
-    with TestClient(app, follow_redirects=False) as admin:
+    with TestClient(app, headers=EN, follow_redirects=False) as admin:
         token = login(admin, "root")
         with blocked_workers(app) as gate:
             scan_id = scan_id_of(submit_page(admin, token, SCAM_PAGE.read_bytes()))

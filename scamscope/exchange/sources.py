@@ -149,37 +149,43 @@ def load_jsonl(path: str | os.PathLike[str]) -> Loaded:
     return out
 
 
-def load_desk(url: str) -> Loaded:
-    """Every finished scan in the desk's database."""
+def records_from_session(db: Any) -> list[ScanRecord]:
+    """Every finished scan of the desk, from an open SQLAlchemy session (the desk's own, or one of
+    :func:`load_desk`)."""
     from sqlalchemy import select
-    from sqlalchemy.exc import SQLAlchemyError
     from sqlalchemy.orm import undefer
 
-    from scamscope.web.db import DatabaseError, make_engine, session_factory
     from scamscope.web.models import CaseScan, Scan
+
+    cases: dict[int, list[int]] = {}
+    for scan_id, case_id in db.execute(select(CaseScan.scan_id, CaseScan.case_id)):
+        cases.setdefault(scan_id, []).append(case_id)
+    out: list[ScanRecord] = []
+    query = select(Scan).where(Scan.status == "done").options(undefer(Scan.result), undefer(Scan.screenshot)).order_by(Scan.id)
+    for scan in db.scalars(query):
+        result = scan.result if isinstance(scan.result, dict) else {}
+        shots = [hashlib.sha256(scan.screenshot).hexdigest()] if scan.screenshot else []
+        out.append(record_from_result(f"desk:{scan.id}", result, scan.finished_at or scan.created_at, "desk", target=scan.target or None, screenshots=shots, cases=sorted(cases.get(scan.id, []))))
+    return out
+
+
+def load_desk(url: str) -> Loaded:
+    """Every finished scan in the desk's database."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from scamscope.web.db import DatabaseError, make_engine, session_factory
 
     try:
         engine = make_engine(url)
     except DatabaseError as exc:
         raise SourceError(str(exc)) from None
-    out = Loaded([])
     try:
         with session_factory(engine)() as db:
-            cases: dict[int, list[int]] = {}
-            for scan_id, case_id in db.execute(select(CaseScan.scan_id, CaseScan.case_id)):
-                cases.setdefault(scan_id, []).append(case_id)
-            query = select(Scan).where(Scan.status == "done").options(undefer(Scan.result), undefer(Scan.screenshot)).order_by(Scan.id)
-            for scan in db.scalars(query):
-                result = scan.result if isinstance(scan.result, dict) else {}
-                shots = [hashlib.sha256(scan.screenshot).hexdigest()] if scan.screenshot else []
-                out.records.append(
-                    record_from_result(f"desk:{scan.id}", result, scan.finished_at or scan.created_at, "desk", target=scan.target or None, screenshots=shots, cases=sorted(cases.get(scan.id, [])))
-                )
+            return Loaded(records_from_session(db))
     except SQLAlchemyError as exc:
         raise SourceError(f"cannot read the desk database: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}") from None
     finally:
         engine.dispose()
-    return out
 
 
 def is_database_url(source: str) -> bool:

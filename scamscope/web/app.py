@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from scamscope.web import errors
+from scamscope.web import errors, i18n
 from scamscope.web.config import Settings
 from scamscope.web.db import make_engine, migrate, session_factory
 from scamscope.web.jobs import ScanRunner
@@ -75,11 +75,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.login_throttle = LoginThrottle()
     app.state.password_checks = PasswordChecks(settings.password_checks)
     app.state.templates = make_templates(settings.timezone)
+    for lang in i18n.LANGS:  # load (compiling a missing or stale .mo) now, not on the first request
+        i18n.translations(lang)
     errors.install(app, settings.max_upload_bytes)
     for module in (auth, scans, cases, advice, indicators, trends, admin):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(ContainErrors, handler=errors.crash_page)  # inside the others: its 500 page gets the security headers
+    app.add_middleware(i18n.Language, secure_cookies=settings.secure_cookies)  # outside ContainErrors: the 500 page is translated too
     app.add_middleware(NoNulInQuery)
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + FORM_OVERHEAD)
     app.add_middleware(SecurityHeaders)

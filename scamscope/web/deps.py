@@ -11,6 +11,7 @@ from starlette.datastructures import FormData
 
 from scamscope.web.auth import CSRF_FIELD, SESSION_COOKIE, Login, find_session, same_token
 from scamscope.web.errors import CsrfFailed, LoginRequired, UserError
+from scamscope.web.i18n import gettext as _
 
 MAX_FORM_FIELDS = 80
 MAX_FIELD_BYTES = 256 * 1024  # a text field (notes); files are limited by the body limit
@@ -41,7 +42,7 @@ def require_login(login: Annotated[Login | None, Depends(current_login)]) -> Log
 
 def require_admin(login: Annotated[Login, Depends(require_login)]) -> Login:
     if not login.is_admin:
-        raise UserError("Only an administrator may do this.", 403)
+        raise UserError(_("Only an administrator may do this."), 403)
     return login
 
 

@@ -24,6 +24,7 @@ from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from scamscope.web.i18n import gettext as _
 from scamscope.web.models import Scan
 
 QUEUE_RETRY_AFTER_S = 30  # told to clients when the queue is full: about the time two workers need for a few URL scans
@@ -66,14 +67,14 @@ class ScanGate:
                 reset = self._limiter.get_window_stats(self._rate, key).reset_time
                 wait = math.ceil(reset - time.time())
                 raise SubmissionRefused(
-                    f"You have submitted {self.per_minute} scans in the last minute, the most allowed. Try again in {max(1, wait)} s.",
+                    _("You have submitted %(n)s scans in the last minute, the most allowed. Try again in %(s)s s.") % {"n": self.per_minute, "s": max(1, wait)},
                     429,
                     wait,
                 )
             queued = self.pending(db)
             if queued >= self.max_queued:
                 raise SubmissionRefused(
-                    f"The scanner is busy: {queued} scans are waiting or running (at most {self.max_queued}). Try again in a minute.",
+                    _("The scanner is busy: %(queued)s scans are waiting or running (at most %(max)s). Try again in a minute.") % {"queued": queued, "max": self.max_queued},
                     503,
                     QUEUE_RETRY_AFTER_S,
                 )

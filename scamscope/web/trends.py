@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from xml.sax.saxutils import escape, quoteattr
@@ -102,7 +103,7 @@ def bar_chart(data: list[tuple[str, dict[str, int]]], series: Series, title: str
     for _series_key, label, colour in series:
         parts.append(f'<rect x="{x}" y="8" width="12" height="12" fill="{colour}"/>')
         parts.append(f'<text x="{x + 16}" y="18" class="legend">{escape(label)}</text>')
-        x += 24 + 7 * len(label)
+        x += 24 + sum(13 if unicodedata.east_asian_width(ch) in "WF" else 7 for ch in label)
     for tick in range(0, ymax + 1, step):
         y = top + plot_h - plot_h * tick / ymax
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>')

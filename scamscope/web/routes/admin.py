@@ -15,6 +15,7 @@ from scamscope.web.auth import UserError as AccountError
 from scamscope.web.db import utcnow
 from scamscope.web.deps import DB, MAX_ID, Admin, CsrfForm, get_row
 from scamscope.web.errors import UserError
+from scamscope.web.i18n import gettext as _
 from scamscope.web.models import ROLES, AuditEntry, AuthSession, User
 from scamscope.web.render import render
 
@@ -26,7 +27,7 @@ MAX_PAGE = 100_000
 def _user_or_404(db: Session, user_id: int) -> User:
     user = get_row(db, User, user_id)
     if user is None:
-        raise UserError(f"There is no user #{user_id}.", 404)
+        raise UserError(_("There is no user #%(id)s.") % {"id": user_id}, 404)
     return user
 
 
@@ -61,8 +62,8 @@ def disable_user(request: Request, user_id: int, form: CsrfForm, login: Admin, d
     user = _user_or_404(db, user_id)
     try:
         changed = set_active(db, user, False)
-    except AccountError as exc:
-        return _refused(request, db, f"Not disabled: {exc}.")
+    except AccountError:
+        return _refused(request, db, _("Not disabled: %(name)s is the last active admin. Make another account admin first, so that the desk keeps one.") % {"name": user.name})
     return _change(db, login, user, "disabled", changed)
 
 
@@ -77,11 +78,11 @@ def change_role(request: Request, user_id: int, form: CsrfForm, login: Admin, db
     user = _user_or_404(db, user_id)
     role = str(form.get("role") or "")
     if role not in ROLES:
-        raise UserError("Role: choose admin or staff.")
+        raise UserError(_("Role: choose admin or staff."))
     try:
         changed = set_role(db, user, role)
-    except AccountError as exc:
-        return _refused(request, db, f"Role not changed: {exc}.")
+    except AccountError:
+        return _refused(request, db, _("Role not changed: %(name)s is the last active admin. Make another account admin first, so that the desk keeps one.") % {"name": user.name})
     return _change(db, login, user, f"role {role} for", changed)
 
 
@@ -90,19 +91,19 @@ def _audit_query(user: str, kind: str, object_id: str, action: str) -> Select[An
     query = select(AuditEntry).order_by(AuditEntry.id.desc())
     if user:
         if len(user) > 80:
-            raise UserError("User: at most 80 characters.")
+            raise UserError(_("User: at most 80 characters."))
         query = query.where(AuditEntry.user_name == user)
     if kind:
         if len(kind) > 32:
-            raise UserError("Object kind: at most 32 characters.")
+            raise UserError(_("Object kind: at most 32 characters."))
         query = query.where(AuditEntry.object_kind == kind)
     if object_id:
         if not (object_id.isascii() and object_id.isdigit() and len(object_id) <= 10 and int(object_id) <= MAX_ID):
-            raise UserError("Object number: give a number such as 12.")
+            raise UserError(_("Object number: give a number such as 12."))
         query = query.where(AuditEntry.object_id == int(object_id))
     if action:
         if action not in audit.ACTIONS:
-            raise UserError(f"Action: choose one of {', '.join(audit.ACTIONS)}.")
+            raise UserError(_("Action: choose one of %(actions)s.") % {"actions": ", ".join(audit.ACTIONS)})
         query = query.where(AuditEntry.action == action)
     return query
 

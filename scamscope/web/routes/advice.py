@@ -20,6 +20,8 @@ from scamscope.web import audit
 from scamscope.web.db import utcnow
 from scamscope.web.deps import DB, CsrfForm, MaybeLogin, Staff, get_row
 from scamscope.web.errors import UserError
+from scamscope.web.i18n import current_lang
+from scamscope.web.i18n import gettext as _
 from scamscope.web.labels import wizard_text
 from scamscope.web.models import Case, CaseAdvice
 from scamscope.web.render import render
@@ -32,8 +34,9 @@ RawAnswers = dict[str, Any]  # question id -> "yes"/"no"/"unknown", a choice, or
 
 
 def _lang(value: str) -> str:
+    value = value or current_lang()
     if value not in LANGS:
-        raise UserError("Language: choose ja (日本語) or en (English).")
+        raise UserError(_("Language: choose ja (日本語) or en (English)."))
     return value
 
 
@@ -46,7 +49,7 @@ def raw_answers(params: ImmutableMultiDict[str, Any] | FormData, upto: int | Non
             values = [str(v) for v in params.getlist(q.id) if v not in ("", "none")]
             bad = [v for v in values if v not in allowed]
             if bad:
-                raise UserError(f"Answer to {q.id!r}: unknown choice {bad[0][:40]!r}.")
+                raise UserError(_("Answer to %(question)r: unknown choice %(value)r.") % {"question": q.id, "value": bad[0][:40]})
             out[q.id] = sorted(set(values), key=values.index)
         else:
             value = params.get(q.id)
@@ -54,7 +57,7 @@ def raw_answers(params: ImmutableMultiDict[str, Any] | FormData, upto: int | Non
                 continue
             value = str(value)
             if (q.kind == "yes_no" and value not in YES_NO) or (q.kind == "choice" and value not in allowed | {"unknown"}):
-                raise UserError(f"Answer to {q.id!r}: {value[:40]!r} is not one of the choices.")
+                raise UserError(_("Answer to %(question)r: %(value)r is not one of the choices.") % {"question": q.id, "value": value[:40]})
             out[q.id] = value
     return out
 
@@ -76,7 +79,7 @@ def to_answers(raw: RawAnswers) -> Any:
     try:
         return Answers.from_mapping(data)
     except ValueError as exc:
-        raise UserError(f"These answers cannot be used: {exc}") from None
+        raise UserError(_("These answers cannot be used: %(why)s") % {"why": exc}) from None
 
 
 def answer_rows(raw: RawAnswers, lang: str) -> list[tuple[str, str]]:
@@ -112,15 +115,15 @@ def _case_param(value: str) -> str:
 
 
 @router.get("/advice")
-def advice_start(request: Request, login: MaybeLogin, lang: str = "ja", case: str = "") -> Response:
+def advice_start(request: Request, login: MaybeLogin, lang: str = "", case: str = "") -> Response:
     return render(request, "advice_start.html", {"lang": _lang(lang), "case_id": _case_param(case), "questions": QUESTIONS})
 
 
 @router.get("/advice/q")
-def advice_question(request: Request, login: MaybeLogin, lang: str = "ja", step: int = 0, case: str = "") -> Response:
+def advice_question(request: Request, login: MaybeLogin, lang: str = "", step: int = 0, case: str = "") -> Response:
     lang = _lang(lang)
     if not 0 <= step < len(QUESTIONS):
-        raise UserError(f"Question number: from 0 to {len(QUESTIONS) - 1}.")
+        raise UserError(_("Question number: from 0 to %(last)s.") % {"last": len(QUESTIONS) - 1})
     raw = raw_answers(request.query_params, upto=step)
     question = QUESTIONS[step]
     case = _case_param(case)
@@ -146,7 +149,7 @@ def advice_question(request: Request, login: MaybeLogin, lang: str = "ja", step:
 
 
 @router.get("/advice/result")
-def advice_result(request: Request, login: MaybeLogin, db: DB, lang: str = "ja", case: str = "") -> Response:
+def advice_result(request: Request, login: MaybeLogin, db: DB, lang: str = "", case: str = "") -> Response:
     lang = _lang(lang)
     raw = raw_answers(request.query_params)
     advice = advise(to_answers(raw), lang=lang).to_dict()
@@ -176,10 +179,10 @@ def advice_attach(form: CsrfForm, login: Staff, db: DB) -> Response:
     try:
         case_id = int(str(form.get("case_id") or ""))
     except ValueError:
-        raise UserError("Choose the case to attach the advice to.") from None
+        raise UserError(_("Choose the case to attach the advice to.")) from None
     case = get_row(db, Case, case_id)  # None also for ids out of range
     if case is None:
-        raise UserError(f"There is no case #{case_id}.", 404)
+        raise UserError(_("There is no case #%(id)s.") % {"id": case_id}, 404)
     raw = raw_answers(form)
     advice = advise(to_answers(raw), lang=lang).to_dict()
     record = CaseAdvice(case_id=case.id, created_at=utcnow(), lang=lang, answers=raw, advice=advice)

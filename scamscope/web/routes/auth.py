@@ -26,6 +26,8 @@ from scamscope.web.auth import (
 )
 from scamscope.web.db import ping
 from scamscope.web.deps import DB, CsrfForm, MaybeLogin, read_form
+from scamscope.web.i18n import gettext as _
+from scamscope.web.i18n import ngettext
 from scamscope.web.login_throttle import DEVICE_COOKIE, LoginThrottle, PasswordChecks
 from scamscope.web.render import render
 
@@ -71,8 +73,12 @@ def login_form(request: Request, login: MaybeLogin, next: str = "/") -> Response
 
 def _too_many(request: Request, next_path: str, wait_s: float) -> Response:
     wait = max(1, round(wait_s))
-    when = f"{wait} second(s)" if wait < 90 else f"{round(wait / 60)} minute(s)"
-    resp = _login_page(request, next_path, f"Too many failed logins. Try again in {when}.", 429)
+    if wait < 90:
+        message = ngettext("Too many failed logins. Try again in %(num)d second.", "Too many failed logins. Try again in %(num)d seconds.", wait) % {"num": wait}
+    else:
+        minutes = round(wait / 60)
+        message = ngettext("Too many failed logins. Try again in %(num)d minute.", "Too many failed logins. Try again in %(num)d minutes.", minutes) % {"num": minutes}
+    resp = _login_page(request, next_path, message, 429)
     resp.headers["Retry-After"] = str(wait)
     return resp
 
@@ -84,10 +90,10 @@ async def login_submit(request: Request) -> Response:
     form = await read_form(request)
     next_path = safe_next(str(form.get("next") or "/"))
     if not same_token(request.cookies.get(LOGIN_CSRF_COOKIE), form.get(CSRF_FIELD)):
-        return _login_page(request, next_path, "The login form expired. Please try again.", 403)
+        return _login_page(request, next_path, _("The login form expired. Please try again."), 403)
     name, password = str(form.get("username") or "")[:200], str(form.get("password") or "")
     if not name or not password or len(password) > MAX_PASSWORD:
-        return _login_page(request, next_path, "Wrong user name or password.", 401)
+        return _login_page(request, next_path, _("Wrong user name or password."), 401)
     factory = request.app.state.db
     settings = request.app.state.settings
     throttle: LoginThrottle = request.app.state.login_throttle
@@ -100,7 +106,7 @@ async def login_submit(request: Request) -> Response:
         return await run_in_threadpool(_too_many, request, next_path, wait)
     if not checks.try_acquire():
         log.warning("login attempt for %r from %s refused: all %d password checks busy", name[:80], address, checks.limit)
-        resp = await run_in_threadpool(_login_page, request, next_path, "The desk is busy checking other logins. Please try again in a few seconds.", 503)
+        resp = await run_in_threadpool(_login_page, request, next_path, _("The desk is busy checking other logins. Please try again in a few seconds."), 503)
         resp.headers["Retry-After"] = "2"
         return resp
     try:
@@ -134,7 +140,7 @@ async def login_submit(request: Request) -> Response:
     token = await run_in_threadpool(finish)
     if token is None:
         throttle.failed(reservation)
-        return _login_page(request, next_path, "Wrong user name or password.", 401)
+        return _login_page(request, next_path, _("Wrong user name or password."), 401)
     throttle.succeeded(reservation)
     resp = RedirectResponse(next_path if next_path != "/" else "/scans/new", status_code=303)
     resp.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.secure_cookies, max_age=int(settings.session_hours * 3600))

@@ -20,6 +20,8 @@ from scamscope.web import audit
 from scamscope.web.db import utcnow
 from scamscope.web.deps import DB, Admin, CsrfForm, Staff, get_row, parse_id
 from scamscope.web.errors import UserError
+from scamscope.web.i18n import gettext as _
+from scamscope.web.labels import STATUS_LABELS
 from scamscope.web.models import CATEGORIES, CHANNELS, STATUSES, Case, CaseAdvice, Scan, User
 from scamscope.web.render import render
 from scamscope.web.retention import delete_cases
@@ -36,7 +38,7 @@ def today(request: Request) -> date:
 def case_or_404(db: Session, case_id: int) -> Case:
     case = get_row(db, Case, case_id)
     if case is None:
-        raise UserError(f"There is no case #{case_id}.", 404)
+        raise UserError(_("There is no case #%(id)s.") % {"id": case_id}, 404)
     return case
 
 
@@ -47,20 +49,21 @@ def parse_case(form: FormData, latest: date) -> dict[str, Any]:
     try:
         opened = date.fromisoformat(values["opened_on"])
     except ValueError:
-        raise UserError("Date: give the date of the consultation as YYYY-MM-DD.") from None
+        raise UserError(_("Date: give the date of the consultation as YYYY-MM-DD.")) from None
     if not date(2000, 1, 1) <= opened <= latest + timedelta(days=1):
-        raise UserError("Date: the consultation date must be between 2000-01-01 and today.")
+        raise UserError(_("Date: the consultation date must be between 2000-01-01 and today."))
     if values["channel"] not in CHANNELS:
-        raise UserError("Channel: choose phone, visit, e-mail or web.")
+        raise UserError(_("Channel: choose phone, visit, e-mail or web."))
     if values["category"] not in CATEGORIES:
-        raise UserError("Category: choose how far the caller got (fake warning seen, called, remote access, paid).")
+        raise UserError(_("Category: choose how far the caller got (fake warning seen, called, remote access, paid)."))
     if (values["status"] or "open") not in STATUSES:
-        raise UserError("Status: choose open or closed.")
-    for field, label in (("caller_name", "Caller name"), ("caller_contact", "Contact")):
-        if len(values[field]) > MAX_NAME:
-            raise UserError(f"{label}: at most {MAX_NAME} characters.")
+        raise UserError(_("Status: choose open or closed."))
+    if len(values["caller_name"]) > MAX_NAME:
+        raise UserError(_("Caller name: at most %(n)s characters.") % {"n": MAX_NAME})
+    if len(values["caller_contact"]) > MAX_NAME:
+        raise UserError(_("Contact: at most %(n)s characters.") % {"n": MAX_NAME})
     if len(values["notes"]) > MAX_NOTES:
-        raise UserError(f"Notes: at most {MAX_NOTES} characters.")
+        raise UserError(_("Notes: at most %(n)s characters.") % {"n": MAX_NOTES})
     return {**values, "opened_on": opened, "status": values["status"] or "open"}
 
 
@@ -73,11 +76,11 @@ def case_list(request: Request, login: Staff, db: DB, status: str = "", category
     query = select(Case).order_by(Case.opened_on.desc(), Case.id.desc()).limit(500)
     if status:
         if status not in STATUSES:
-            raise UserError(f"Unknown status {status[:40]!r}: choose open or closed.")
+            raise UserError(_("Unknown status %(value)r: choose open or closed.") % {"value": status[:40]})
         query = query.where(Case.status == status)
     if category:
         if category not in CATEGORIES:
-            raise UserError(f"Unknown category {category[:40]!r}.")
+            raise UserError(_("Unknown category %(value)r.") % {"value": category[:40]})
         query = query.where(Case.category == category)
     cases = db.scalars(query).all()
     audit.record(db, login, "view", "case", None, f"case list ({len(cases)} shown)")  # the list shows callers' names
@@ -101,7 +104,7 @@ def create_case(request: Request, form: CsrfForm, login: Staff, db: DB) -> Respo
     if form.get("scan_id"):
         scan = get_row(db, Scan, _scan_id(form))
         if scan is None:
-            return _form(request, None, {k: form.get(k) or "" for k in form.keys()}, "The scan to link does not exist.", 404)
+            return _form(request, None, {k: form.get(k) or "" for k in form.keys()}, _("The scan to link does not exist."), 404)
         case.scans.append(scan)
     db.add(case)
     db.flush()
@@ -152,10 +155,10 @@ def _scan_id(form: FormData) -> int:
     """The scan id of a form: 400 when it is not a number, 404 when no scan can have it."""
     raw = str(form.get("scan_id") or "").strip()
     if not raw.lstrip("-").isdigit():
-        raise UserError("Choose a scan to link.")
+        raise UserError(_("Choose a scan to link."))
     scan_id = parse_id(raw)
     if scan_id is None:
-        raise UserError(f"There is no scan #{raw[:20]}.", 404)
+        raise UserError(_("There is no scan #%(id)s.") % {"id": raw[:20]}, 404)
     return scan_id
 
 
@@ -165,7 +168,7 @@ def link_scan(case_id: int, form: CsrfForm, login: Staff, db: DB) -> Response:
     scan_id = _scan_id(form)
     scan = get_row(db, Scan, scan_id)
     if scan is None:
-        raise UserError(f"There is no scan #{scan_id}.", 404)
+        raise UserError(_("There is no scan #%(id)s.") % {"id": scan_id}, 404)
     if scan not in case.scans:
         case.scans.append(scan)
         case.updated_at, case.updated_by = utcnow(), login.user_id
@@ -178,7 +181,7 @@ def link_scan(case_id: int, form: CsrfForm, login: Staff, db: DB) -> Response:
 def unlink_scan(case_id: int, scan_id: int, form: CsrfForm, login: Staff, db: DB) -> Response:
     case = case_or_404(db, case_id)
     if parse_id(scan_id) is None:
-        raise UserError(f"There is no scan #{scan_id}.", 404)
+        raise UserError(_("There is no scan #%(id)s.") % {"id": scan_id}, 404)
     if any(s.id == scan_id for s in case.scans):
         case.scans = [s for s in case.scans if s.id != scan_id]
         case.updated_at, case.updated_by = utcnow(), login.user_id
@@ -191,7 +194,7 @@ def unlink_scan(case_id: int, scan_id: int, form: CsrfForm, login: Staff, db: DB
 def case_advice(request: Request, case_id: int, advice_id: int, login: Staff, db: DB) -> Response:
     record = get_row(db, CaseAdvice, advice_id)
     if record is None or record.case_id != case_id:
-        raise UserError(f"Case #{case_id} has no advice #{advice_id}.", 404)
+        raise UserError(_("Case #%(case)s has no advice #%(advice)s.") % {"case": case_id, "advice": advice_id}, 404)
     audit.record(db, login, "view", "case", case_id, f"advice #{advice_id}")
     db.commit()
     from scamscope.web.routes.advice import answer_rows
@@ -209,8 +212,11 @@ def case_advice(request: Request, case_id: int, advice_id: int, login: Staff, db
 @router.get("/cases/{case_id}/delete")
 def confirm_delete_case(request: Request, case_id: int, login: Admin, db: DB) -> Response:
     case = case_or_404(db, case_id)
-    what = f"case #{case.id} ({case.opened_on.isoformat()}, {case.status})"
-    consequences = [f"{len(case.advice)} advice record(s) are deleted with it.", f"Its {len(case.scans)} linked scan(s) stay, unlinked."]
+    what = _("case #%(id)s (%(date)s, %(status)s)") % {"id": case.id, "date": case.opened_on.isoformat(), "status": STATUS_LABELS.get_or_key(case.status)}
+    consequences = [
+        _("%(num)d advice record(s) are deleted with it.") % {"num": len(case.advice)},
+        _("Its %(num)d linked scan(s) stay, unlinked.") % {"num": len(case.scans)},
+    ]
     return render(request, "confirm_delete.html", {"what": what, "consequences": consequences, "action": f"/cases/{case.id}/delete", "back": f"/cases/{case.id}"})
 
 

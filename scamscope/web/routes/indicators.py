@@ -17,6 +17,7 @@ from starlette.responses import Response
 from scamscope.web import audit
 from scamscope.web.deps import DB, Admin, Staff, get_row
 from scamscope.web.errors import UserError
+from scamscope.web.i18n import gettext as _
 from scamscope.web.models import INDICATOR_KINDS, CaseScan, Indicator, Scan, Sighting
 from scamscope.web.render import render
 
@@ -28,9 +29,9 @@ _PHONE_LIKE = re.compile(r"^[+\d][\d\s().-]*$")
 
 def _search(kind: str, q: str) -> Select[Any]:
     if kind and kind not in INDICATOR_KINDS:
-        raise UserError("Kind: choose phone or domain.")
+        raise UserError(_("Kind: choose phone or domain."))
     if len(q) > MAX_QUERY:
-        raise UserError(f"The search text is longer than {MAX_QUERY} characters.")
+        raise UserError(_("The search text is longer than %(n)s characters.") % {"n": MAX_QUERY})
     query = select(Indicator).order_by(Indicator.last_seen.desc(), Indicator.id.desc())
     if kind:
         query = query.where(Indicator.kind == kind)
@@ -96,6 +97,6 @@ def indicator_csv(login: Admin, db: DB, q: str = "", kind: str = "") -> Response
 def indicator_page(request: Request, indicator_id: int, login: Staff, db: DB) -> Response:
     ind = get_row(db, Indicator, indicator_id)
     if ind is None:
-        raise UserError(f"There is no indicator #{indicator_id}.", 404)
+        raise UserError(_("There is no indicator #%(id)s.") % {"id": indicator_id}, 404)
     scans = db.scalars(select(Scan).join(Sighting, Sighting.scan_id == Scan.id).where(Sighting.indicator_id == ind.id).order_by(Scan.id.desc()).limit(500)).all()
     return render(request, "indicator.html", {"ind": ind, "scans": scans, "details": _details(db, [ind.id])[ind.id]})

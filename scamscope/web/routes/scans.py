@@ -18,11 +18,15 @@ from scamscope.web import audit
 from scamscope.web.db import utcnow
 from scamscope.web.deps import DB, Admin, CsrfForm, Staff, get_row, parse_id
 from scamscope.web.errors import UserError, wants_json
+from scamscope.web.i18n import gettext as _
+from scamscope.web.i18n import ngettext
 from scamscope.web.jobs import image_type
+from scamscope.web.labels import SCAN_KIND_LABELS, SCAN_STATUS_LABELS, VERDICT_LABELS, scan_error_label, stage_label
 from scamscope.web.models import SCAN_STATES, VERDICTS, Case, Scan
 from scamscope.web.render import render
 from scamscope.web.retention import delete_scans
 from scamscope.web.scan_limits import SubmissionRefused
+from scamscope.web.summary import summarise
 
 router = APIRouter()
 MAX_URL = 2048
@@ -40,10 +44,10 @@ def _case_or_none(db: Session, raw: object) -> Case | None:
         return None
     text = str(raw).strip()
     if not text.lstrip("-").isdigit():
-        raise UserError("The case number must be a number.")
+        raise UserError(_("The case number must be a number."))
     case = get_row(db, Case, parse_id(text))
     if case is None:
-        raise UserError(f"There is no case #{text[:20]}.", 404)
+        raise UserError(_("There is no case #%(id)s.") % {"id": text[:20]}, 404)
     return case
 
 
@@ -71,9 +75,9 @@ def _upload(form: FormData, name: str) -> UploadFile | None:
 def _read(upload: UploadFile, limit: int) -> bytes:
     data = upload.file.read(limit + 1)
     if len(data) > limit:
-        raise ScanInputError(f"The file is too large: files up to {limit / (1024 * 1024):g} MB can be scanned.", 413)
+        raise ScanInputError(_("The file is too large: files up to %(mb)s MB can be scanned.") % {"mb": f"{limit / (1024 * 1024):g}"}, 413)
     if not data:
-        raise ScanInputError("The file is empty.")
+        raise ScanInputError(_("The file is empty."))
     return data
 
 
@@ -87,7 +91,7 @@ def _check_page_url(raw: str) -> str:
     except ValueError:
         ok = False
     if not ok:
-        raise ScanInputError("The page address must be an http:// or https:// URL with a host name (or left empty).")
+        raise ScanInputError(_("The page address must be an http:// or https:// URL with a host name (or left empty)."))
     return raw
 
 
@@ -97,23 +101,27 @@ def _build_scan(request: Request, form: FormData) -> Scan:
     page, shot = _upload(form, "page_file"), _upload(form, "screenshot")
     given = [x for x in (url, page, shot) if x]
     if not given:
-        raise ScanInputError("Give a URL, a saved page (HTML file) or a screenshot to scan.")
+        raise ScanInputError(_("Give a URL, a saved page (HTML file) or a screenshot to scan."))
     if len(given) > 1:
-        raise ScanInputError("Give only one thing to scan at a time: a URL, a page file or a screenshot.")
+        raise ScanInputError(_("Give only one thing to scan at a time: a URL, a page file or a screenshot."))
     if url:
         if len(url) > MAX_URL:
-            raise ScanInputError(f"The URL is longer than {MAX_URL} characters.")
+            raise ScanInputError(_("The URL is longer than %(n)s characters.") % {"n": MAX_URL})
         try:
             checked = check_url(url, allow_private=settings.allow_private_urls)
         except RefusedURL as exc:
-            raise ScanInputError(f"This URL cannot be scanned: {str(exc).replace(PRIVATE_HINT, '')}.") from None
+            raise ScanInputError(_("This URL cannot be scanned: %(why)s.") % {"why": str(exc).replace(PRIVATE_HINT, "")}) from None
         return Scan(kind="url", target=checked.url)
     page_url = _check_page_url(str(form.get("page_url") or "").strip())
     if shot is not None:
         data = _read(shot, settings.max_upload_bytes)
         if image_type(data) is None:
-            what = sniff_binary(data[:64]) or "text"
-            raise ScanInputError(f"The screenshot must be a PNG, JPEG or WebP image; this file is {what if what != 'text' else 'text, not an image'}. Saved pages go in the page file field.")
+            what = sniff_binary(data[:64])
+            if what:
+                message = _("The screenshot must be a PNG, JPEG or WebP image; this file is %(what)s. Saved pages go in the page file field.") % {"what": what}
+            else:
+                message = _("The screenshot must be a PNG, JPEG or WebP image; this file is text, not an image. Saved pages go in the page file field.")
+            raise ScanInputError(message)
         kind = "screenshot"
     else:
         assert page is not None
@@ -122,7 +130,7 @@ def _build_scan(request: Request, form: FormData) -> Scan:
         if image_type(data):
             kind = "screenshot"  # a screenshot given as a page: scan it as one
         elif binary:
-            raise ScanInputError(f"This file is {binary}, not a web page: upload a saved page (HTML), a script or a text file.")
+            raise ScanInputError(_("This file is %(what)s, not a web page: upload a saved page (HTML), a script or a text file.") % {"what": binary})
         else:
             kind = "html"
     return Scan(kind=kind, target=page_url, sha256=hashlib.sha256(data).hexdigest(), size=len(data), input_data=data)
@@ -170,7 +178,7 @@ def _scan_or_404(db: Session, scan_id: int, *options: Any) -> Scan:
     row_id = parse_id(scan_id)
     scan = None if row_id is None else db.get(Scan, row_id, options=list(options))
     if scan is None:
-        raise UserError(f"There is no scan #{scan_id}.", 404)
+        raise UserError(_("There is no scan #%(id)s.") % {"id": scan_id}, 404)
     return scan
 
 
@@ -184,7 +192,10 @@ def _status(db: Session, scan: Scan) -> dict[str, Any]:
         "id": scan.id,
         "status": scan.status,
         "stage": scan.stage,
+        "status_label": SCAN_STATUS_LABELS.get_or_key(scan.status),
+        "stage_label": stage_label(scan.stage),
         "ahead": ahead,
+        "ahead_label": ngettext("· %(num)d scan ahead", "· %(num)d scans ahead", ahead) % {"num": ahead} if ahead else "",
         "elapsed_s": round((end - since).total_seconds(), 1),
         "done": scan.status in ("done", "error"),
         "verdict": scan.verdict,
@@ -209,7 +220,12 @@ def scan_page(request: Request, scan_id: int, login: Staff, db: DB) -> Response:
     linkable = [c for c in open_cases if c.id not in linked]
     audit.record(db, login, "view", "scan", scan.id)
     db.commit()
-    return render(request, "scan_result.html", {"scan": scan, "r": scan.result or {}, "open_cases": linkable})
+    result = scan.result or {}
+    return render(
+        request,
+        "scan_result.html",
+        {"scan": scan, "r": result, "open_cases": linkable, "summary": summarise(scan.verdict, result), "error_label": scan_error_label(scan.error)},
+    )
 
 
 @router.post("/scans/{scan_id}/link")
@@ -217,7 +233,7 @@ def link_to_case(scan_id: int, form: CsrfForm, login: Staff, db: DB) -> Response
     scan = _scan_or_404(db, scan_id)
     case = _case_or_none(db, form.get("case_id"))
     if case is None:
-        raise UserError("Choose the case to link the scan to.")
+        raise UserError(_("Choose the case to link the scan to."))
     if scan not in case.scans:
         case.scans.append(scan)
         case.updated_at, case.updated_by = utcnow(), login.user_id
@@ -230,7 +246,7 @@ def link_to_case(scan_id: int, form: CsrfForm, login: Staff, db: DB) -> Response
 def scan_screenshot(scan_id: int, login: Staff, db: DB) -> Response:
     scan = _scan_or_404(db, scan_id, undefer(Scan.screenshot))
     if not scan.screenshot or not scan.screenshot_type:
-        raise UserError(f"Scan #{scan_id} has no screenshot.", 404)
+        raise UserError(_("Scan #%(id)s has no screenshot.") % {"id": scan_id}, 404)
     audit.record(db, login, "view", "scan", scan.id, "screenshot")
     db.commit()
     return Response(scan.screenshot, media_type=scan.screenshot_type, headers={"Cache-Control": "no-store"})
@@ -241,11 +257,11 @@ def scan_list(request: Request, login: Staff, db: DB, verdict: str = "", status:
     query = select(Scan).order_by(Scan.id.desc()).limit(200)
     if verdict:
         if verdict not in VERDICTS:
-            raise UserError(f"Unknown verdict {verdict[:40]!r}: choose scam, suspicious or benign.")
+            raise UserError(_("Unknown verdict %(value)r: choose scam, suspicious or benign.") % {"value": verdict[:40]})
         query = query.where(Scan.verdict == verdict)
     if status:
         if status not in SCAN_STATES:
-            raise UserError(f"Unknown status {status[:40]!r}.")
+            raise UserError(_("Unknown status %(value)r.") % {"value": status[:40]})
         query = query.where(Scan.status == status)
     return render(request, "scans.html", {"scans": db.scalars(query).all(), "verdict": verdict, "status": status})
 
@@ -256,10 +272,12 @@ def scan_list(request: Request, login: Staff, db: DB, verdict: str = "", status:
 @router.get("/scans/{scan_id}/delete")
 def confirm_delete_scan(request: Request, scan_id: int, login: Admin, db: DB) -> Response:
     scan = _scan_or_404(db, scan_id)
-    what = f"scan #{scan.id} ({scan.kind}, {scan.status}{', ' + scan.verdict if scan.verdict else ''})"
-    consequences = ["Its result, screenshot and sightings are deleted; indicators seen only in it disappear, the others are recounted."]
+    facts = [SCAN_KIND_LABELS.get_or_key(scan.kind), SCAN_STATUS_LABELS.get_or_key(scan.status)] + ([VERDICT_LABELS.get_or_key(scan.verdict)] if scan.verdict else [])
+    what = _("scan #%(id)s (%(facts)s)") % {"id": scan.id, "facts": ", ".join(facts)}
+    consequences = [_("Its result, screenshot and sightings are deleted; indicators seen only in it disappear, the others are recounted.")]
     if scan.cases:
-        consequences.append("It is removed from " + ", ".join(f"case #{c.id}" for c in scan.cases) + ".")
+        cases = ", ".join(_("case #%(id)s") % {"id": c.id} for c in scan.cases)
+        consequences.append(_("It is removed from %(cases)s.") % {"cases": cases})
     return render(request, "confirm_delete.html", {"what": what, "consequences": consequences, "action": f"/scans/{scan.id}/delete", "back": f"/scans/{scan.id}"})
 
 

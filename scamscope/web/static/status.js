@@ -1,11 +1,10 @@
-// Poll a scan's status and show the result when it is done.
+// Poll a scan's status and show the result when it is done (labels come translated from the server).
 (function () {
   "use strict";
   var box = document.getElementById("progress");
   if (!box) return;
   var statusUrl = box.getAttribute("data-status-url");
   var resultUrl = box.getAttribute("data-result-url");
-  var names = { queued: "waiting 待機中", running: "scanning 解析中", done: "done 完了", error: "failed 失敗" };
   function show(id, text) { var el = document.getElementById(id); if (el) el.textContent = text; }
   function poll() {
     fetch(statusUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
@@ -14,10 +13,10 @@
         return r.json();
       })
       .then(function (s) {
-        show("status", names[s.status] || s.status);
-        show("stage", s.stage || "");
+        show("status", s.status_label || s.status);
+        show("stage", s.stage_label || s.stage || "");
         show("elapsed", String(s.elapsed_s));
-        show("ahead", s.ahead ? "· " + s.ahead + " scan(s) ahead" : "");
+        show("ahead", s.ahead_label || "");
         if (s.done) { window.location = resultUrl; } else { setTimeout(poll, 800); }
       })
       .catch(function (e) { if (e.message !== "login") setTimeout(poll, 2000); });
