@@ -18,7 +18,7 @@ from scamscope.web.login_throttle import LoginThrottle, PasswordChecks
 from scamscope.web.middleware import BodyLimit, ContainErrors, NoNulInQuery, SecurityHeaders
 from scamscope.web.render import make_templates
 from scamscope.web.retention import PeriodicPurge
-from scamscope.web.routes import admin, advice, auth, cases, indicators, scans, trends
+from scamscope.web.routes import admin, advice, auth, cases, indicators, scans, share, trends
 from scamscope.web.scan_limits import ScanGate
 
 log = logging.getLogger("scamscope.web")
@@ -78,7 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for lang in i18n.LANGS:  # load (compiling a missing or stale .mo) now, not on the first request
         i18n.translations(lang)
     errors.install(app, settings.max_upload_bytes)
-    for module in (auth, scans, cases, advice, indicators, trends, admin):
+    for module in (auth, scans, cases, advice, indicators, share, trends, admin):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(ContainErrors, handler=errors.crash_page)  # inside the others: its 500 page gets the security headers
