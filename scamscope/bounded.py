@@ -49,11 +49,12 @@ START_TIMEOUT_S = 60.0  # a worker that cannot even start (imports, model) withi
 class _Request:
     """What a worker is asked to do: ``kind`` is ``bytes``, ``path`` or ``capture``."""
 
-    __slots__ = ("kind", "payload", "url", "input_name", "model", "ocr", "budget_s")
+    __slots__ = ("kind", "payload", "url", "input_name", "model", "ocr", "budget_s", "fingerprint")
 
-    def __init__(self, kind: str, payload: Any, url: str | None, input_name: str, model: Model | None, ocr: str = "auto") -> None:
+    def __init__(self, kind: str, payload: Any, url: str | None, input_name: str, model: Model | None, ocr: str = "auto", fingerprint: bool = True) -> None:
         self.kind, self.payload, self.url, self.input_name, self.model, self.ocr = kind, payload, url, input_name, model, ocr
         self.budget_s: float | None = None  # set by the pool for each run: OCR inside must end before it
+        self.fingerprint = fingerprint
 
     def __getstate__(self) -> tuple[Any, ...]:
         return tuple(getattr(self, k) for k in self.__slots__)
@@ -72,7 +73,7 @@ def _analyse(req: _Request) -> ScanResult:
     acquire.ocr_timeout_s = max(1.0, req.budget_s - OCR_MARGIN_S) if req.budget_s else None
 
     if req.kind == "bytes":
-        return scan_bytes(req.payload, req.url, input_name=req.input_name, model=req.model)
+        return scan_bytes(req.payload, req.url, input_name=req.input_name, model=req.model, fingerprint=req.fingerprint)
     if req.kind == "path":
         return scan_path(req.payload, req.url, model=req.model)
     if req.kind == "capture":
@@ -278,11 +279,20 @@ class StaticPool:
         return result
 
     def scan_bytes(
-        self, data: bytes, url: str | None = None, *, input_name: str = "<bytes>", budget_s: float | None = None, model: Model | None = None, prefix_retry: bool = True
+        self,
+        data: bytes,
+        url: str | None = None,
+        *,
+        input_name: str = "<bytes>",
+        budget_s: float | None = None,
+        model: Model | None = None,
+        prefix_retry: bool = True,
+        fingerprint: bool = True,
     ) -> ScanResult:
         """:func:`scamscope.scan.scan_bytes` in a worker, within ``budget_s`` seconds (``prefix_retry``
-        False: an overrun is an error at once, for callers that cannot wait twice, like the in-path guard)."""
-        req = _Request("bytes", data, url, input_name, model)
+        False: an overrun is an error at once, for callers that cannot wait twice, like the in-path
+        guard, which also needs no kit fingerprints)."""
+        req = _Request("bytes", data, url, input_name, model, fingerprint=fingerprint)
         return self._bounded(req, budget_s, (lambda: _prefix_request(req, data)) if prefix_retry else (lambda: None))
 
     def scan_path(self, path: str | os.PathLike[str], url: str | None = None, *, budget_s: float | None = None, model: Model | None = None) -> ScanResult:

@@ -36,19 +36,22 @@ def observe(page: Page) -> tuple[Observations, list[str]]:
     return obs, notes
 
 
-def scan_page(page: Page, *, model: Model | None = None, input_name: str | None = None) -> ScanResult:
+def scan_page(page: Page, *, model: Model | None = None, input_name: str | None = None, fingerprint: bool = True) -> ScanResult:
+    """Signals, score, verdict; ``fingerprint`` False leaves out the kit fingerprints (campaigns need
+    them; the in-path guard, which must answer within milliseconds, does not)."""
     model = model or load_model()
     obs, notes = observe(page)
     score, evidence = model.score(obs.evidence)
     fingerprints: dict[str, object] = {}
-    try:
-        from scamscope.fingerprint import fingerprint
+    if fingerprint:
+        try:
+            from scamscope.fingerprint import fingerprint as kit_fingerprint
 
-        fingerprints = {"fingerprints": fingerprint(page)}
-    except RecursionError:
-        notes.append("kit fingerprints skipped: input nested too deeply")
-    except Exception as exc:  # a fingerprint bug must never fail the scan
-        notes.append(f"kit fingerprints failed: {type(exc).__name__}: {str(exc)[:120]}")
+            fingerprints = {"fingerprints": kit_fingerprint(page)}
+        except RecursionError:
+            notes.append("kit fingerprints skipped: input nested too deeply")
+        except Exception as exc:  # a fingerprint bug must never fail the scan
+            notes.append(f"kit fingerprints failed: {type(exc).__name__}: {str(exc)[:120]}")
     return ScanResult(
         input=input_name or page.source,
         verdict=model.verdict(score),
@@ -94,10 +97,10 @@ def error_result(input_name: str, message: str, url: str | None = None) -> ScanR
     return ScanResult(input=input_name, verdict=None, score=None, language=None, error=message, url=url)
 
 
-def _guarded(input_name: str, url: str | None, make_page: Callable[[], Page], model: Model | None) -> ScanResult:
+def _guarded(input_name: str, url: str | None, make_page: Callable[[], Page], model: Model | None, fingerprint: bool = True) -> ScanResult:
     try:
         page = make_page()
-        return scan_page(page, input_name=input_name, model=model)
+        return scan_page(page, input_name=input_name, model=model, fingerprint=fingerprint)
     except AcquireError as exc:
         return error_result(input_name, str(exc), url)
     except RecursionError:
@@ -118,8 +121,8 @@ def scan_text(text: str, url: str | None = None, *, input_name: str = "<text>", 
     return _guarded(input_name, url, lambda: build_page(text, source=input_name, url=url, kind="text"), model)
 
 
-def scan_bytes(data: bytes, url: str | None = None, *, input_name: str = "<bytes>", model: Model | None = None) -> ScanResult:
-    return _guarded(input_name, url, lambda: page_from_bytes(data, source=input_name, url=url), model)
+def scan_bytes(data: bytes, url: str | None = None, *, input_name: str = "<bytes>", model: Model | None = None, fingerprint: bool = True) -> ScanResult:
+    return _guarded(input_name, url, lambda: page_from_bytes(data, source=input_name, url=url), model, fingerprint)
 
 
 def scan_path(path: str | os.PathLike[str], url: str | None = None, *, model: Model | None = None) -> ScanResult:

@@ -191,3 +191,16 @@ def test_corpus_same_family_pages_share_kit_fingerprints(scope: str) -> None:
     assert s >= 20
     assert precision >= (0.25 if scope == "scam" else 0.4)
     assert lift >= 10
+
+
+def test_fingerprints_are_optional_and_on_by_default() -> None:
+    """scan --json and the desk carry them (campaigns); the in-path guard leaves them out (speed)."""
+    from scamscope.bounded import StaticPool
+    from scamscope.scan import scan_bytes
+
+    page = b"<html><body><div class=a><p>Your computer is infected</p></div><script>var x = 1; lock();</script></body></html>"
+    assert "fingerprints" in scan_bytes(page).extra
+    assert "fingerprints" not in scan_bytes(page, fingerprint=False).extra
+    with StaticPool(1) as pool:
+        assert "fingerprints" in pool.scan_bytes(page).extra
+        assert "fingerprints" not in pool.scan_bytes(page, fingerprint=False).extra

@@ -80,7 +80,7 @@ class Guard:
         self.runner = ProxyRunner(addons, config.confdir, config.listen_host, config.listen_port, verify_upstream=True, options=mitm_options, name="guard proxy")
 
     def _score(self, body: bytes, url: str, budget_s: float):  # noqa: ANN202 - ScanResult
-        return self.pool.scan_bytes(body, url, input_name=url, budget_s=budget_s, prefix_retry=False)
+        return self.pool.scan_bytes(body, url, input_name=url, budget_s=budget_s, prefix_retry=False, fingerprint=False)
 
     @property
     def ca_files(self) -> list[str]:
