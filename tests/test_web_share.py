@@ -120,6 +120,7 @@ def test_exports_for_admins_only_and_audited(desk: FastAPI) -> None:
         values = {a.value for a in event.attributes}
         assert "+18885550199" in values and "https://kit-a.web.core.windows.net/index.html" in values
         assert not any("lone-kit" in v for v in values)  # another campaign's
+        assert f'scamscope:kit-family="scamscope campaign {cid}"' in {t.name for t in event.tags}
         csv_text = c.get("/export?format=csv&min_verdict=suspicious").content.decode("utf-8")
         assert csv_text.startswith("\ufeff") and "lone-kit.example" in csv_text
         assert c.get("/export?format=pdf").status_code == 400

@@ -43,6 +43,9 @@ def in_campaign(records: list[ScanRecord], campaign: str, *, since: datetime | N
     if found is None:
         raise UsageError(f"--campaign {campaign}: no such campaign in the source (with these --since/--min-verdict); list them with scamscope campaigns --all")
     members = {id(r) for r in found.members}
+    for r in found.members:  # the campaign is the kit family as far as the scans know it (MISP tag, STIX description)
+        if not isinstance(r.fingerprints.get("family"), str):
+            r.fingerprints = {**r.fingerprints, "family": f"scamscope campaign {found.id}"}
     return [r for r in records if id(r) in members or r.verdict == "benign"]
 
 
