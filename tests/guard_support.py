@@ -182,6 +182,23 @@ def launch(pw: Any, proxy_port: int, home: Path | None = None) -> Any:
     )
 
 
+NAVIGATION = {"Accept": "text/html", "Sec-Fetch-Dest": "document", "Sec-Fetch-Mode": "navigate"}
+
+
+def navigate(proxy_port: int, url: str, lang: str = "en", timeout: float = 60) -> tuple[int, bytes]:
+    """GET ``url`` through the proxy the way a browser navigates to it: (status, body)."""
+    import urllib.error
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": f"http://127.0.0.1:{proxy_port}"}))
+    req = urllib.request.Request(url, headers={**NAVIGATION, "Accept-Language": lang})
+    try:
+        with opener.open(req, timeout=timeout) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
 def read_log(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []

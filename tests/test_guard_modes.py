@@ -9,15 +9,13 @@ time in a test process; the guard of tests/test_guard.py is stopped when its mod
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from scamscope.guard.server import Guard, GuardConfig
 from scamscope.netguard import resolve
-from tests.guard_support import TIMEOUT_MS, launch, make_ca, read_log, serve, server_context, trusting_home
+from tests.guard_support import TIMEOUT_MS, launch, make_ca, navigate, read_log, serve, server_context, trusting_home
 
 playwright = pytest.importorskip("playwright.sync_api")
 MARKER = 'meta[name="scamscope-guard"][content="blocked"]'
@@ -33,13 +31,7 @@ def test_scoring_timeout_fails_open_or_closed(tmp_path: Path, fail: str) -> None
         guard = Guard(GuardConfig(listen_port=0, log_path=str(log), confdir=str(tmp_path / "ca"), score_timeout_s=0.05, workers=1, fail=fail, allow_hosts=[f"127.0.0.1:{origin.port}"]))
         port = guard.start()
         try:
-            opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": f"http://127.0.0.1:{port}"}))
-            req = urllib.request.Request(f"{origin.base()}/big.html", headers={"Accept": "text/html", "Sec-Fetch-Dest": "document", "Sec-Fetch-Mode": "navigate", "Accept-Language": "en"})
-            try:
-                with opener.open(req, timeout=30) as r:
-                    status, body = r.status, r.read()
-            except urllib.error.HTTPError as exc:
-                status, body = exc.code, exc.read()
+            status, body = navigate(port, f"{origin.base()}/big.html")
         finally:
             guard.stop()
     entry = read_log(log)[-1]
@@ -129,13 +121,7 @@ def test_many_pages_at_once(tmp_path: Path) -> None:
         port = guard.start()
         try:
             def get(path: str) -> tuple[str, int, bytes]:
-                opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": f"http://127.0.0.1:{port}"}))
-                req = urllib.request.Request(f"{origin.base('kit.test')}{path}", headers={"Accept": "text/html", "Sec-Fetch-Dest": "document", "Sec-Fetch-Mode": "navigate"})
-                try:
-                    with opener.open(req, timeout=60) as r:
-                        return path, r.status, r.read()
-                except urllib.error.HTTPError as exc:
-                    return path, exc.code, exc.read()
+                return (path, *navigate(port, f"{origin.base('kit.test')}{path}"))
 
             with concurrent.futures.ThreadPoolExecutor(16) as ex:
                 results = list(ex.map(get, sorted(pages)))
@@ -175,13 +161,7 @@ def test_page_over_the_size_limit(tmp_path: Path, fail: str, size: int, chunked:
         guard = Guard(GuardConfig(listen_port=0, log_path=str(log), confdir=str(tmp_path / "ca"), max_html_bytes=limit, fail=fail, workers=1, allow_hosts=[f"127.0.0.1:{origin.port}"]))
         port = guard.start()
         try:
-            opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": f"http://127.0.0.1:{port}"}))
-            req = urllib.request.Request(f"{origin.base()}/big.html", headers={"Accept": "text/html", "Sec-Fetch-Dest": "document", "Sec-Fetch-Mode": "navigate", "Accept-Language": "en"})
-            try:
-                with opener.open(req, timeout=30) as r:
-                    status, body = r.status, r.read()
-            except urllib.error.HTTPError as exc:
-                status, body = exc.code, exc.read()
+            status, body = navigate(port, f"{origin.base()}/big.html")
         finally:
             guard.stop()
     (entry,) = read_log(log)

@@ -23,19 +23,10 @@ import pytest
 from scamscope.live.behaviour import MAX_EVENTS, BehaviourLog, parse_console
 from scamscope.types import Evidence
 from tests.conftest import serve_pages
+from tests.guard_support import CHROMIUM, LAUNCH_ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTRUMENT = ROOT / "scamscope" / "live" / "instrument.js"
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
-]
 TIMEOUT_MS = 10_000
 HIDDEN_API = "__ssq_k7m2x"  # the instrumentation's one (non-enumerable) global
 
