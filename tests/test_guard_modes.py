@@ -108,6 +108,27 @@ def test_tls_passthrough_blocks_by_host_name(tmp_path: Path) -> None:
     assert not [h for h in origin.hits if "evil" in h[1]]
 
 
+def test_a_passthrough_name_does_not_carry_a_blocked_host(tmp_path: Path) -> None:
+    """Intercepting, with bank.test never decrypted: a tunnel to the blocked evil.test whose TLS
+    names bank.test would pass unread; it is refused before the server is reached."""
+    names = ["bank.test", "evil.test"]
+    ca_path, ca_key, ca_cert = make_ca(tmp_path, "upstream-test-ca")
+    block_list = tmp_path / "bl.txt"
+    block_list.write_text("evil.test\n", encoding="utf-8")
+    passthrough = tmp_path / "pt.txt"
+    passthrough.write_text("bank.test\n", encoding="utf-8")
+    log = tmp_path / "log.jsonl"
+    with serve({"/p.html": (200, HTML, b"<p>x</p>")}, server_context(tmp_path, ca_key, ca_cert, names)) as origin:
+        guard = Guard(GuardConfig(listen_port=0, block_lists=[str(block_list)], passthrough_files=[str(passthrough)], log_path=str(log), confdir=str(tmp_path / "ca"), allow_hosts=names, resolver=_resolver))
+        port = guard.start()
+        try:
+            assert _tunnel(port, f"bank.test:{origin.port}", "bank.test", ca_path) == "ok"  # the bank itself: passed through
+            assert _tunnel(port, f"evil.test:{origin.port}", "bank.test", ca_path).startswith("handshake failed")
+        finally:
+            guard.stop()
+    assert [e["action"] for e in read_log(log)] == ["block_connect"]
+
+
 def test_many_pages_at_once(tmp_path: Path) -> None:
     """Fifty navigations in parallel over separate connections: every one answered and logged once."""
     import concurrent.futures

@@ -240,7 +240,10 @@ class InPathGuard:
             if not self._passthrough(host) and not (server and self._passthrough(str(server[0]))):
                 return
             data.ignore_connection = True
-            found = self.blocklist.host_match(sni) if sni else None
+            # a tunnel passed through unread is refused when either name is blocked: a bank's SNI
+            # must not carry a blocked CONNECT host past the guard, nor the other way round
+            names = [n for n in (sni, str(server[0]) if server else "") if n]
+            found = next((m for m in (self.blocklist.host_match(n) for n in names) if m is not None), None)
             if found is not None:
                 self._blocked_tunnels[data.context.client] = found  # refused in server_connect
         except Exception as exc:
