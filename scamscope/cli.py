@@ -247,6 +247,7 @@ def triage(
     tz: Annotated[str | None, typer.Option("--tz", help="The PC's time zone (e.g. Asia/Tokyo) for logs written in local time, when the registry does not say it.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print findings.json's content on stdout instead of the summary.")] = False,
     no_pdf: Annotated[bool, typer.Option("--no-pdf", help="Do not print report.html to report.pdf (no Chromium needed).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Use a case folder that is not empty: empty it first (never when the evidence is inside it).")] = False,
 ) -> None:
     """Forensic triage of a scam victim's Windows PC: remote-access sessions, software, browser history, a report.
 
@@ -274,7 +275,7 @@ def triage(
             err.print(f"[red]error:[/] unknown time zone {escape(repr(tz))} (use an IANA name such as Asia/Tokyo or UTC)", markup=True, soft_wrap=True)
             raise typer.Exit(EXIT_ERROR) from None
     try:
-        result = run(target, out, tz=zone, command=["scamscope", *sys.argv[1:]], pdf=not no_pdf)
+        result = run(target, out, tz=zone, command=["scamscope", *sys.argv[1:]], pdf=not no_pdf, force=force)
     except TriageError as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_ERROR) from None

@@ -84,3 +84,35 @@ def test_clean_target_exits_0(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("no scam indicator found")
     assert "remote-access tools: none" in proc.stdout and "first contact: not found" in proc.stdout
+
+
+def test_case_folder_rules(evidence: Path, tmp_path: Path) -> None:
+    """A used case folder is refused (a stale report.pdf beside new findings contradicts them) unless
+    --force, which empties it first; never the folder that holds an evidence file, never a folder
+    the evidence is inside of, and --force follows no link out of the case folder."""
+    case = tmp_path / "case"
+    (case / "old").mkdir(parents=True)
+    (case / "report.pdf").write_bytes(b"%PDF- stale report of another case")
+    (case / "old" / "notes.txt").write_text("earlier run")
+    keep = tmp_path / "elsewhere"
+    keep.mkdir()
+    (keep / "precious.txt").write_text("not the case's")
+    (case / "link").symlink_to(keep, target_is_directory=True)
+    proc = triage(str(evidence), "--out", str(case), "--no-pdf", "--json")
+    assert proc.returncode == 2 and "is not empty" in proc.stderr and "--force" in proc.stderr, proc.stderr
+    assert (case / "report.pdf").exists() and "Traceback" not in proc.stderr
+    proc = triage(str(evidence), "--out", str(case), "--no-pdf", "--json", "--force")
+    assert proc.returncode == 1, proc.stderr
+    assert {p.name for p in case.iterdir()} == {"report.html", "findings.json", "timeline.jsonl", "timeline.csv", "evidence.json"}
+    assert (keep / "precious.txt").read_text() == "not the case's"
+    # an evidence file's own folder, with or without --force
+    ev = tmp_path / "ev"
+    ev.mkdir()
+    image = ev / "disk.img"
+    image.write_bytes(os.urandom(4096))
+    for extra in ((), ("--force",)):
+        proc = triage(str(image), "--out", str(ev), "--no-pdf", *extra)
+        assert proc.returncode == 2 and "holds the evidence" in proc.stderr, proc.stderr
+    # a used folder that holds the evidence is never emptied
+    proc = triage(str(image), "--out", str(tmp_path), "--no-pdf", "--force")
+    assert proc.returncode == 2 and "evidence" in proc.stderr and image.exists() and (keep / "precious.txt").exists()

@@ -79,15 +79,37 @@ def _say(progress: TextIO | None, text: str) -> None:
         progress.flush()
 
 
-def check_out_dir(target: Path, out: Path) -> None:
-    """Refuse a case folder inside (or equal to) the evidence, or one that is an existing file."""
+def check_out_dir(target: Path, out: Path, force: bool = False) -> None:
+    """Refuse a case folder inside (or equal to) the evidence or the folder that holds an evidence
+    file, one that is an existing file, and one that already holds something: a report written over
+    an older one (a stale report.pdf beside new findings) contradicts itself. With ``force`` a used
+    case folder is emptied first, unless the evidence is inside it."""
     t, o = target.resolve(), out.resolve()
     if t.is_dir() and (o == t or t in o.parents):
         raise TriageError(f"refusing to write {out} inside the evidence {target}: choose a case folder outside it")
     if o == t or (t.is_file() and o == t.parent / t.name):
         raise TriageError(f"refusing to write over the evidence {target}")
+    if t.is_file() and o == t.parent:
+        raise TriageError(f"refusing to write {out}: it is the folder that holds the evidence {target.name}; choose a case folder of its own")
     if o.exists() and not o.is_dir():
         raise TriageError(f"{out} exists and is not a folder")
+    if o.is_dir() and any(o.iterdir()):
+        if o in t.parents:
+            raise TriageError(f"refusing to use {out}: the evidence {target} is inside it; choose an empty case folder")
+        if not force:
+            raise TriageError(f"{out} is not empty (an earlier case?): choose an empty case folder, or --force to empty it first")
+        clear_folder(o)
+
+
+def clear_folder(folder: Path) -> None:
+    """Delete what ``folder`` holds (not the folder): links are removed, never followed."""
+    import shutil
+
+    for child in folder.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
 
 
 def _system(ctx: Any) -> dict[str, str]:
@@ -146,7 +168,7 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
 
 
 def run(target: Path, out: Path, tz: tzinfo | None = None, command: list[str] | None = None,
-        progress: TextIO | None = sys.stderr, pdf: bool = True) -> TriageResult:
+        progress: TextIO | None = sys.stderr, pdf: bool = True, force: bool = False) -> TriageResult:
     """Triage ``target`` into the case folder ``out``. Raises :class:`TriageError` when it cannot start."""
     from scamscope.triage.context import open_target
     from scamscope.triage.report import write_all, write_timeline
@@ -154,7 +176,7 @@ def run(target: Path, out: Path, tz: tzinfo | None = None, command: list[str] | 
     target, out = Path(target), Path(out)
     if not target.exists():
         raise TriageError(f"{target}: no such file or directory")
-    check_out_dir(target, out)
+    check_out_dir(target, out, force)
     log = EvidenceLog(target=str(target.resolve()), command=list(command or sys.argv), started=now_utc(), versions=versions())
     _say(progress, f"hashing the evidence ({target})")
     log.inputs_before = hash_inputs(target)
