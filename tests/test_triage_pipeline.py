@@ -344,6 +344,17 @@ def test_findings_story_leak_advice_from_records() -> None:
     assert {"scam_page", "tool_download", "remote_tool_present", "remote_sessions", "file_transfers", "money_during_session"} == set(kinds)
     present = next(f for f in findings if f.kind == "remote_tool_present")
     assert present.data["still_installed"] is True
+    # removed: "no evidence" with a registry to look in, "unknown" without one
+    from scamscope.triage.types import NO_SOFTWARE_HIVE, Problem
+
+    gone = _scenario()
+    gone.software = [sw for sw in gone.software if sw.evidence not in ("uninstall_entry", "service", "file")]
+    gone_links = link(gone, WINDOW)
+    without = next(f for f in build_findings(gone, gone_links, WINDOW) if f.kind == "remote_tool_present")
+    assert without.data["still_installed"] is False and "No evidence it is still installed" in without.detail
+    gone.problems.append(Problem(NO_SOFTWARE_HIVE, "no registry in the target (SOFTWARE hive missing): machine-wide installed programs unknown", severity="info"))
+    unknown = next(f for f in build_findings(gone, gone_links, WINDOW) if f.kind == "remote_tool_present")
+    assert unknown.data["still_installed"] is None and "Unknown whether it is still installed" in unknown.detail
     story = reconstruct(c, links, WINDOW)
     assert [s.status for s in story] == ["found", "inferred", "found", "found", "found", "found", "found"]
     assert (story[1].start, story[1].end) == (t("2024-05-01T01:00:00"), t("2024-05-01T01:05:00"))

@@ -14,7 +14,7 @@ from typing import Any
 
 from scamscope.data import load
 from scamscope.triage.link import Links
-from scamscope.triage.types import Collected, Session, Software, Transfer, Visit
+from scamscope.triage.types import NO_SOFTWARE_HIVE, Collected, Session, Software, Transfer, Visit
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
 MONEY_TAGS = ("banking", "payment", "gift_card")
@@ -130,6 +130,8 @@ class _Builder:
                            "remote_ips": sorted({s.remote_ip for s in ss if s.remote_ip})})
 
     def software(self) -> None:
+        # the software collector says so when the target has no registry (SOFTWARE hive) to list programs from
+        registry_missing = any(p.source == NO_SOFTWARE_HIVE for p in self.c.problems)
         groups: dict[tuple[str, str], list[Software]] = {}
         for sw in self.c.software:
             if sw.category in ("remote_tool", "fake_security"):
@@ -146,11 +148,18 @@ class _Builder:
             title = (f"Fake security software: {key}" if cat == "fake_security"
                      else f"Remote-access tool {tool_name(key)} on this PC")
             detail = f"Found through: {what or 'nothing'}." + (f" Names: {', '.join(names)}." if names else "")
-            detail += " It is still installed." if installed else " No evidence it is still installed (it may have been removed)."
+            still: bool | None = installed
+            if installed:
+                detail += " It is still installed."
+            elif registry_missing:
+                still = None  # no registry to say it was removed: an honest "unknown", not "no evidence"
+                detail += " Unknown whether it is still installed: the evidence has no SOFTWARE hive."
+            else:
+                detail += " No evidence it is still installed (it may have been removed)."
             self.add(kind="fake_security_software" if cat == "fake_security" else "remote_tool_present",
                      severity="high" if cat == "fake_security" else "medium", tool=key, title=title, detail=detail,
                      evidence=self.ids(sws) + sorted(e.id for e in logs)[:50], first=min(times, default=None),
-                     last=max(times, default=None), data={"still_installed": installed, "evidence_kinds": kinds, "names": names})
+                     last=max(times, default=None), data={"still_installed": still, "evidence_kinds": kinds, "names": names})
 
     def pages(self) -> None:
         scam = [v for v in self.c.visits if is_scam(v)]

@@ -123,6 +123,9 @@ class Visit:
     tags: list[str] = field(default_factory=list)  # "scam_page", "banking", "payment", "gift_card", "remote_tool_download"
 
 
+NO_SOFTWARE_HIVE = "Uninstall (HKLM)"  # Problem.source when the target has no SOFTWARE hive to list programs from
+
+
 @dataclass
 class Problem:
     """A source that was missing, unreadable or corrupt; the triage goes on without it."""

@@ -18,7 +18,7 @@ from typing import Any
 from scamscope.triage.collectors._util import apply_match, aware, child, display_path, guarded, software_event, text
 from scamscope.triage.context import TriageContext
 from scamscope.triage.matching import match_program
-from scamscope.triage.types import Collected, Problem, Ref, Software
+from scamscope.triage.types import NO_SOFTWARE_HIVE, Collected, Problem, Ref, Software
 
 UNINSTALL = "Microsoft\\Windows\\CurrentVersion\\Uninstall"
 HKLM_KEYS = (f"HKLM\\SOFTWARE\\{UNINSTALL}", f"HKLM\\SOFTWARE\\WOW6432Node\\{UNINSTALL}")
@@ -58,7 +58,7 @@ def _uninstall_entries(ctx: TriageContext, out: Collected) -> None:
     registry = _registry(ctx)
     if registry is None:
         out.problems.append(
-            Problem("Uninstall (HKLM)", "no registry in the target (SOFTWARE hive missing): machine-wide installed programs unknown", severity="info")
+            Problem(NO_SOFTWARE_HIVE, "no registry in the target (SOFTWARE hive missing): machine-wide installed programs unknown", severity="info")
         )
     else:
         for path in HKLM_KEYS:
