@@ -61,11 +61,14 @@ def test_json_output_and_time_zone_option(evidence: Path, tmp_path: Path) -> Non
 def test_errors_are_one_line_and_exit_2(evidence: Path, tmp_path: Path) -> None:
     junk = tmp_path / "junk.img"
     junk.write_bytes(os.urandom(64 * 1024))
+    empty = tmp_path / "empty"
+    (empty / "Users" / "bob").mkdir(parents=True)  # folders, but not a single file
     cases = [
         ((str(junk), "--out", str(tmp_path / "c1")), "dissect.target"),
         ((str(evidence), "--out", str(evidence / "C" / "case")), "inside the evidence"),
         ((str(tmp_path / "absent"), "--out", str(tmp_path / "c2")), "no such file"),
         ((str(evidence), "--out", str(tmp_path / "c3"), "--tz", "Mars/Olympus"), "unknown time zone"),
+        ((str(empty), "--out", str(tmp_path / "c4")), "holds no file"),  # not a false all-clear (exit 0)
     ]
     for args, message in cases:
         proc = triage(*args)

@@ -180,6 +180,8 @@ def run(target: Path, out: Path, tz: tzinfo | None = None, command: list[str] | 
     log = EvidenceLog(target=str(target.resolve()), command=list(command or sys.argv), started=now_utc(), versions=versions())
     _say(progress, f"hashing the evidence ({target})")
     log.inputs_before = hash_inputs(target)
+    if not log.inputs_before:  # "nothing found" on nothing would be a false all-clear
+        raise TriageError(f"{target} holds no file that could be read: nothing to examine (an empty folder, or a copy that failed?)")
     _say(progress, f"{len(log.inputs_before)} input file(s), {sum(f.size for f in log.inputs_before):,} bytes hashed")
     no_dissect_cache()
     try:
