@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("SCAMSCOPE_CHROMIUM", "/usr/bin/chromium")  # as scamscope/live/capture.py
 TIMEOUT_MS = 15_000
 LAUNCH_ARGS = [
     "--no-sandbox",
@@ -169,6 +169,21 @@ def trusting_home(folder: Path, cas: Mapping[str, Path]) -> Path:
     for nick, pem in cas.items():
         subprocess.run(["certutil", "-A", "-d", f"sql:{db}", "-n", nick, "-t", "C,,", "-i", str(pem)], check=True, capture_output=True, timeout=60)
     return home
+
+
+@contextmanager
+def headless_chromium(args: list[str] | None = None) -> Iterator[Any]:
+    """Debian's Chromium through Playwright, closed when the block ends (for module-scoped fixtures).
+    Both are installed by scripts/setup.sh: a missing one is a broken setup, which must fail."""
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), f"Debian's Chromium is missing at {CHROMIUM} (scripts/setup.sh installs it)"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS if args is None else args)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def launch(pw: Any, proxy_port: int, home: Path | None = None) -> Any:

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from scamscope.guard.watch import PLACEHOLDER, WATCH_MARK, watcher_script
-from tests.guard_support import CHROMIUM, LAUNCH_ARGS
+from tests.guard_support import headless_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT_MS = 10_000
@@ -597,13 +597,8 @@ def site() -> Iterator[Site]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright import sync_api
-
-    assert Path(CHROMIUM).exists(), f"Debian's Chromium is missing at {CHROMIUM} (scripts/setup.sh installs it)"
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+    with headless_chromium() as b:
         yield b
-        b.close()
 
 
 def read(page: Any, expr: str, timeout_ms: int = TIMEOUT_MS) -> Any:

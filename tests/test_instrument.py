@@ -23,7 +23,7 @@ import pytest
 from scamscope.live.behaviour import MAX_EVENTS, BehaviourLog, parse_console
 from scamscope.types import Evidence
 from tests.conftest import serve_pages
-from tests.guard_support import CHROMIUM, LAUNCH_ARGS
+from tests.guard_support import headless_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTRUMENT = ROOT / "scamscope" / "live" / "instrument.js"
@@ -219,14 +219,8 @@ def server() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    # both are installed by scripts/setup.sh: missing means a broken setup, which must fail
-    from playwright import sync_api
-
-    assert Path(CHROMIUM).exists(), f"Debian's Chromium is missing at {CHROMIUM} (scripts/setup.sh installs it)"
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+    with headless_chromium() as b:
         yield b
-        b.close()
 
 
 def read(page_or_frame: Any, expr: str) -> Any:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -17,10 +16,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.guard_support import headless_chromium
+
 ROOT = Path(__file__).resolve().parent.parent
 SCAM_PAGE = ROOT / "examples" / "fake-warning-ja.html"
 BENIGN_PAGE = ROOT / "examples" / "ordinary-ja.html"
-CHROMIUM = os.environ.get("SCAMSCOPE_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "e2e password 123"
 
 
@@ -74,14 +74,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
-        try:
-            yield b
-        finally:
-            b.close()
+    with headless_chromium(["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]) as b:
+        yield b
 
 
 def test_desk_in_a_real_browser(server: str, browser: object) -> None:

@@ -34,6 +34,7 @@ from scamscope.web.db import transaction
 from scamscope.web.models import Scan
 from tests import desk_server
 from tests.conftest import serve_pages
+from tests.guard_support import headless_chromium
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -45,7 +46,6 @@ PO = WEB / "locale" / "ja" / "LC_MESSAGES" / "messages.po"
 MO = PO.with_suffix(".mo")
 SCAM_PAGE = ROOT / "examples" / "fake-warning-ja.html"
 BENIGN_PAGE = ROOT / "examples" / "ordinary-ja.html"
-CHROMIUM = os.environ.get("SCAMSCOPE_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "i18n password 1234"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff01-\uff60]")
@@ -413,14 +413,8 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[desk_server.Desk]
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
-        try:
-            yield b
-        finally:
-            b.close()
+    with headless_chromium(["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]) as b:
+        yield b
 
 
 def untranslated(text: str, mode: str, data_values: list[str]) -> list[str]:
