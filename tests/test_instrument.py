@@ -64,13 +64,21 @@ PAGES: dict[str, tuple[str, bytes]] = {
     "/workers.html": (
         HTML,
         b"""<html><body><script>
-        var code = 'postMessage(1)';
+        var code = 'postMessage(1); var n = 0; while (true) { n++; }';
         window.bomb = [];
+        window.refused = [];
         for (var i = 0; i < 40; i++) {
           var url = URL.createObjectURL(new Blob([code], {type: 'text/javascript'}));
-          window.bomb.push(new Worker(url));
+          try { window.bomb.push(new Worker(url)); } catch (e) { window.refused.push(e.name); }
         }
         setTimeout(function () { window.bomb.forEach(function (w) { w.terminate(); }); }, 300);
+        </script></body></html>""",
+    ),
+    "/pool.html": (
+        HTML,
+        b"""<html><body><script>
+        window.pool = [];
+        for (var i = 0; i < 8; i++) window.pool.push(new Worker(URL.createObjectURL(new Blob(['onmessage = function (e) { postMessage(e.data * 2); };']))));
         </script></body></html>""",
     ),
     "/keylock.html": (
@@ -360,12 +368,34 @@ def test_alert_loop_is_counted_and_texts_kept(browser: Any, server: str) -> None
 
 
 def test_worker_bomb_from_blob_urls(browser: Any, server: str) -> None:
-    run = visit(browser, f"{server}/workers.html", settle_ms=500)
+    """Every attempt is counted, but only the first 8 busy-looping workers run: the rest fail as
+    they would when the browser runs out of resources, so a bomb cannot starve other captures."""
+    results: dict[str, Any] = {}
+
+    def after(page: Any) -> None:
+        results.update(page.evaluate("() => ({made: window.bomb.length, refused: window.refused})"))
+
+    run = visit(browser, f"{server}/workers.html", settle_ms=500, act=after)
     assert run.total("worker") == 40
     assert all(d["blob"] for d in run.of("worker"))
+    assert any(d.get("refused") for d in run.of("worker"))
     assert run.total("object_url") == 40
+    assert results == {"made": 8, "refused": ["QuotaExceededError"] * 32}
     ev = run.evidence()["lockin.freeze"]
-    assert ev.strength == 1.0 and "40 Web Workers from Blob/data URLs" in ev.detail
+    assert ev.strength == 1.0 and "40 Web Workers from Blob/data URLs" in ev.detail and "refused" in ev.detail
+
+
+def test_a_few_workers_run_unhindered(browser: Any, server: str) -> None:
+    """A page with a handful of workers (an app's thread pool) gets all of them, and no bomb."""
+    results: dict[str, Any] = {}
+
+    def after(page: Any) -> None:
+        results["made"] = page.evaluate("() => window.pool.length")
+
+    run = visit(browser, f"{server}/pool.html", settle_ms=300, act=after)
+    assert results["made"] == 8 and run.total("worker") == 8
+    assert not any(d.get("refused") for d in run.of("worker"))
+    assert "a worker bomb" not in run.evidence()["lockin.freeze"].detail
 
 
 def test_keyboard_lock_after_a_click(browser: Any, server: str) -> None:

@@ -641,9 +641,11 @@ def _freeze(stats: Stats) -> list[_Obs]:
     if workers:
         blob = any(d.get("blob") or d.get("data") for d in _details(stats, "worker"))
         src = " from Blob/data URLs" if blob else ""
-        if workers >= 10:
+        refused = any(d.get("refused") is True for d in _details(stats, "worker"))
+        if workers >= 10 or refused:
             s = 1.0 if blob else 0.9
-            out.append(_Obs(s, f"page started {workers:,} Web Workers{src} (a worker bomb)", "new Worker(blob:…)"))
+            tail = ", the capture refused those past the 8th" if refused else ""
+            out.append(_Obs(s, f"page started {workers:,} Web Workers{src} (a worker bomb{tail})", "new Worker(blob:…)"))
         else:
             s = (0.6 if blob else 0.4) if workers >= 3 else (0.3 if blob else 0.15)
             plural = "s" if workers > 1 else ""

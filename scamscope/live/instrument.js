@@ -23,8 +23,9 @@
  *
  * Rules this file keeps:
  *  - Observation only. Every hook calls the original with the same `this` and arguments and
- *    returns what it returns (or throws what it throws). The single, deliberate exception is the
- *    history flood guard (see HISTORY_GUARD below).
+ *    returns what it returns (or throws what it throws). The two deliberate exceptions keep a kit
+ *    from taking the capture machine down: the history flood guard (see HISTORY_GUARD below) and
+ *    the worker cap (see MAX_WORKERS).
  *  - Never throw into the page: every observation runs inside try/catch; page-supplied objects
  *    are never coerced to strings (no toString/valueOf side effects), only primitives are read.
  *  - Flood safety: hooks count calls; an event is emitted only when a counter reaches 1, 2, 5,
@@ -515,9 +516,11 @@
       var original = d.value;
       var hook = new ProxyCtor(original, {
         construct: function (target, args, newTarget) {
+          var refusal = null;
           try {
-            observer(args);
+            refusal = observer(args);
           } catch (e) {}
+          if (refusal) throw refusal;
           return construct(target, args, newTarget === hook ? target : newTarget);
         },
       });
@@ -838,7 +841,8 @@
    * last dropped call is replayed, so the page ends on the URL and state it asked for. Session
    * history keeps only the last 50 entries anyway: the page loses nothing it could observe
    * afterwards, only the intermediate URLs during the flood (and any error a dropped call would
-   * have thrown). This is the one place where the instrumentation changes what a page does.
+   * have thrown). The worker cap (MAX_WORKERS) is the only other place where the instrumentation
+   * changes what a page does.
    */
   var HISTORY_GUARD = 200;
   var HISTORY_TRICKLE = 50;
@@ -942,15 +946,25 @@
 
   var urlHref = getter(typeof URL !== 'undefined' ? URL.prototype : null, 'href');
 
+  // A worker bomb (hundreds of busy-looping workers) takes every core of the capture machine and
+  // starves the pages captured next to it. Past the first MAX_WORKERS dedicated workers of a
+  // document, ``new Worker`` fails as it would when the browser runs out of resources; the attempt
+  // is still reported (``refused``), so the bomb is observed without being suffered.
+  var MAX_WORKERS = 8;
+  var workersMade = 0;
+  var DOMExceptionCtor = typeof DOMException === 'function' ? DOMException : Error;
+
   function workerObserver(kind) {
     return function (args) {
       var spec = args[0];
       var url = typeof spec === 'string' ? spec : spec && typeof spec === 'object' ? urlHref(spec) : '';
       url = typeof url === 'string' ? url : '';
+      var refused = kind === 'Worker' && ++workersMade > MAX_WORKERS;
       var c = counter('worker:' + kind, 'worker');
-      if (hit(c)) {
-        report(c, { kind: kind, blob: startsWith(url, 'blob:'), data: startsWith(url, 'data:'), url: clip(url, 120) });
+      if (hit(c) || (refused && workersMade === MAX_WORKERS + 1)) {
+        report(c, { kind: kind, blob: startsWith(url, 'blob:'), data: startsWith(url, 'data:'), url: clip(url, 120), refused: refused });
       }
+      return refused ? new DOMExceptionCtor('Failed to construct \'Worker\': too many workers', 'QuotaExceededError') : null;
     };
   }
   tapConstructor('Worker', workerObserver('Worker'));
