@@ -89,7 +89,7 @@ class TriageContext:
             self.problem("filesystem", f"glob {pattern}: {type(exc).__name__}: {exc}")
 
 
-def open_target(path: Path, tz: tzinfo | None = None) -> TriageContext:
+def open_target(path: Path, tz: tzinfo | None = None, collection: str | None = None) -> TriageContext:
     """Open ``path`` with dissect.target; map a partial Windows collection as C: if dissect cannot.
 
     Raises ``ValueError`` with a one-line reason when the path cannot be opened at all.

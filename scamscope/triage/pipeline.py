@@ -168,8 +168,12 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
 
 
 def run(target: Path, out: Path, tz: tzinfo | None = None, command: list[str] | None = None,
-        progress: TextIO | None = sys.stderr, pdf: bool = True, force: bool = False) -> TriageResult:
-    """Triage ``target`` into the case folder ``out``. Raises :class:`TriageError` when it cannot start."""
+        progress: TextIO | None = sys.stderr, pdf: bool = True, force: bool = False,
+        collection: str | None = None) -> TriageResult:
+    """Triage ``target`` into the case folder ``out``. Raises :class:`TriageError` when it cannot start.
+
+    ``collection`` picks one collection or volume when the evidence holds several (see
+    :func:`scamscope.triage.context.open_target`)."""
     from scamscope.triage.context import open_target
     from scamscope.triage.report import write_all, write_timeline
 
@@ -185,7 +189,7 @@ def run(target: Path, out: Path, tz: tzinfo | None = None, command: list[str] | 
     _say(progress, f"{len(log.inputs_before)} input file(s), {sum(f.size for f in log.inputs_before):,} bytes hashed")
     no_dissect_cache()
     try:
-        ctx = open_target(target, tz)
+        ctx = open_target(target, tz, collection=collection)
     except ValueError as exc:
         hint = truncation_hint(target) if target.is_file() else None
         raise TriageError(str(exc) + (f"; the image is {hint}" if hint else "")) from None
