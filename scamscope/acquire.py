@@ -551,8 +551,8 @@ def page_from_image(data: bytes, what: str, *, source: str, url: str | None = No
     return page
 
 
-def read_input(path: str | os.PathLike[str]) -> bytes:
-    """Read at most :data:`MAX_READ` bytes of a file, refusing what is not a regular file."""
+def read_input(path: str | os.PathLike[str], limit: int = MAX_READ) -> bytes:
+    """Read at most ``limit`` bytes of a file, refusing what is not a regular file."""
     p = Path(path)
     try:
         st = p.stat()
@@ -568,15 +568,16 @@ def read_input(path: str | os.PathLike[str]) -> bytes:
         raise AcquireError("not a regular file")
     try:
         with p.open("rb") as fh:
-            return fh.read(MAX_READ)
+            return fh.read(limit)
     except PermissionError:
         raise AcquireError("permission denied") from None
     except OSError as exc:
         raise AcquireError(f"cannot read: {exc.strerror or exc}") from None
 
 
-def page_from_file(path: str | os.PathLike[str], *, url: str | None = None) -> Page:
-    data = read_input(path)
+def page_from_file(path: str | os.PathLike[str], *, url: str | None = None, data: bytes | None = None) -> Page:
+    """A page from a file; ``data``: its first :data:`MAX_READ` bytes when already read."""
+    data = read_input(path) if data is None else data
     size = len(data)
     try:
         size = max(size, Path(path).stat().st_size)

@@ -122,7 +122,62 @@ def scan_text(text: str, url: str | None = None, *, input_name: str = "<text>", 
 
 
 def scan_bytes(data: bytes, url: str | None = None, *, input_name: str = "<bytes>", model: Model | None = None, fingerprint: bool = True) -> ScanResult:
+    """Scan raw bytes: a page, script, text or screenshot, or a container of them (see :func:`scan_container`)."""
+    from scamscope.containers import container_kind
+
+    if container_kind(data, input_name):
+        return scan_container(data, url, input_name=input_name, model=model, fingerprint=fingerprint)
     return _guarded(input_name, url, lambda: page_from_bytes(data, source=input_name, url=url), model, fingerprint)
+
+
+_RANK = {"scam": 3, "suspicious": 2, "benign": 1}
+
+
+def scan_container(data: bytes, url: str | None = None, *, input_name: str = "<bytes>", model: Model | None = None,
+                   fingerprint: bool = True) -> ScanResult:
+    """Scan every member of a container (gzip, zip, tar, MHTML, e-mail, WARC; see :mod:`scamscope.containers`).
+
+    Each member gets its own verdict (in ``extra["container"]["members"]``); the container gets the
+    worst one, with that member's evidence. A container in which nothing could be scanned is scanned
+    as it is (so header-like lines in front of a page cannot hide it), which gives an error for
+    binary formats.
+    """
+    from scamscope.containers import unpack
+
+    try:
+        unpacked = unpack(data, input_name)
+    except Exception as exc:  # noqa: BLE001 - unreadable container: scanned as it is below
+        unpacked = None
+        why = f"{type(exc).__name__}: {str(exc)[:160]}"
+    members: list[dict[str, object]] = []
+    results: list[ScanResult] = []
+    for m in unpacked.members if unpacked else []:
+        name = f"{input_name}!{m.name}"
+        r = _guarded(name, m.url or url, lambda m=m, name=name: page_from_bytes(m.data, source=name, url=m.url or url), model, fingerprint)
+        if m.truncated:
+            r.notes.append("this member was cut at the unpacking limit: only its first bytes were analysed")
+        members.append({"name": m.name, "url": m.url, "verdict": r.verdict, "score": None if r.score is None else round(r.score, 4),
+                        "error": r.error, "top": [e.signal for e in r.evidence if e.weight > 0][:3]})
+        results.append(r)
+    scored = [r for r in results if r.verdict is not None]
+    if not scored:
+        result = _guarded(input_name, url, lambda: page_from_bytes(data, source=input_name, url=url), model, fingerprint)
+        if result.error and unpacked is not None and members:
+            errors = "; ".join(sorted({str(x["error"]) for x in members if x["error"]})[:3])
+            result.error = (f"a {unpacked.kind} container with no page, script, text or image that could be scanned "
+                            f"({len(members)} member(s): {errors})" + "".join(f"; {n}" for n in unpacked.notes[:3]))
+        elif result.error and unpacked is not None:
+            result.error += "; nothing could be read from it" + "".join(f"; {n}" for n in unpacked.notes[:3])
+        elif result.error:
+            result.error = f"{result.error} (the container could not be opened: {why})"
+        return result
+    worst = max(scored, key=lambda r: (_RANK.get(r.verdict or "", 0), r.score or 0.0))
+    assert unpacked is not None
+    worst.notes[:0] = [f"{unpacked.kind} container: {len(scored)} of {len(members)} member(s) scanned; the verdict is the worst "
+                       f"member's ({worst.input.split('!', 1)[-1]})", *unpacked.notes]
+    worst.input = input_name
+    worst.extra["container"] = {"kind": unpacked.kind, "members": members, "links": unpacked.links}
+    return worst
 
 
 def scan_path(path: str | os.PathLike[str], url: str | None = None, *, model: Model | None = None) -> ScanResult:
@@ -134,7 +189,26 @@ def scan_path(path: str | os.PathLike[str], url: str | None = None, *, model: Mo
         except OSError as exc:
             return error_result("-", f"cannot read standard input: {exc}", url)
         return scan_bytes(data, url, input_name="-", model=model)
-    return _guarded(name, url, lambda: page_from_file(path, url=url), model)
+    from pathlib import Path
+
+    from scamscope.acquire import read_input
+    from scamscope.containers import LIMITS, container_kind
+
+    try:
+        data = read_input(path)
+    except AcquireError as exc:
+        return error_result(name, str(exc), url)
+    if container_kind(data, name):
+        if len(data) >= MAX_READ and Path(path).is_file():  # a container is opened whole, up to its own limit
+            try:
+                data = read_input(path, LIMITS.input_bytes + 1)
+            except AcquireError as exc:
+                return error_result(name, str(exc), url)
+        result = scan_container(data[: LIMITS.input_bytes], url, input_name=name, model=model)
+        if len(data) > LIMITS.input_bytes:
+            result.notes.append(f"container larger than {LIMITS.input_bytes:,} bytes: only its first {LIMITS.input_bytes:,} bytes were opened")
+        return result
+    return _guarded(name, url, lambda: page_from_file(path, url=url, data=data), model)
 
 
 def is_url(text: str) -> bool:

@@ -13,6 +13,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from scamscope.acquire import sniff_binary
+from scamscope.containers import container_kind
 from scamscope.netguard import PRIVATE_HINT, RefusedURL, check_url
 from scamscope.web import audit
 from scamscope.web.db import utcnow
@@ -129,7 +130,7 @@ def _build_scan(request: Request, form: FormData) -> Scan:
         binary = sniff_binary(data[:64])
         if image_type(data):
             kind = "screenshot"  # a screenshot given as a page: scan it as one
-        elif binary:
+        elif binary and not container_kind(data, getattr(page, "filename", "") or ""):  # a .gz/.zip/.msg of a page is opened
             raise ScanInputError(_("This file is %(what)s, not a web page: upload a saved page (HTML), a script or a text file.") % {"what": binary})
         else:
             kind = "html"
