@@ -372,3 +372,30 @@ def test_speed_on_corpus(corpus) -> None:
         times.append(time.perf_counter() - t)
     # target ~1 ms p50; the bound is loose so that slow CI machines do not flake
     assert statistics.median(times) < 0.005
+
+
+INVISIBLES = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u200e", "\u202e", "\u2066", "\u180e"]
+
+
+@pytest.mark.parametrize("mark", INVISIBLES)
+def test_invisible_characters_inside_words_do_not_hide_scare_text(mark: str) -> None:
+    """A kit that puts zero-width, soft-hyphen or bidi characters inside words matches as without them."""
+    plain = "Your computer is infected with a virus. Call Microsoft Support now. ウイルスに感染しています"
+    hidden = "".join(c + mark if c.isalpha() and i % 2 else c for i, c in enumerate(plain))
+    assert normalise(hidden) == normalise(plain)
+    found = {e.signal for e in scare_text.run(build_page(f"<html><body><p>{hidden}</p></body></html>")).evidence}
+    assert found and found == {e.signal for e in scare_text.run(build_page(f"<html><body><p>{plain}</p></body></html>")).evidence}
+
+
+def test_zero_width_evasion_on_real_scam_pages() -> None:
+    """Zero-width spaces inside every word of a real kit's text do not change its verdict."""
+    from scamscope.scan import scan_html
+    from tests.conftest import require_shared
+
+    require_shared(CORPUS / "MANIFEST.tsv")
+    rows = [r for r in corpus_rows() if r["label"] == "scam" and r["file"].endswith(".html")][:15]
+    assert len(rows) == 15
+    for r in rows:
+        html = corpus_file(r["file"]).read_text(encoding="utf-8", errors="replace")
+        hidden = re.sub(r">([^<>]+)<", lambda m: ">" + re.sub(r"([A-Za-z]{2})(?=[A-Za-z]{2})", "\\1\u200b", m.group(1)) + "<", html)
+        assert scan_html(hidden).verdict == scan_html(html).verdict, r["file"]

@@ -76,9 +76,19 @@ def _fold_kana(s: str) -> str:
     return s
 
 
+# Invisible format characters a kit puts inside words to break matching ("Vi\u200brus"): zero-width
+# space/joiners, word joiner and invisible operators, BOM, soft hyphen, bidi marks, embeddings,
+# overrides and isolates, Arabic letter mark, Mongolian vowel separator. NFKC keeps all of them.
+INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
 def display(s: str) -> str:
-    """Readable form of page text: NFKC and collapsed white space (excerpts come from here)."""
-    return _WS.sub(" ", unicodedata.normalize("NFKC", s)).strip()
+    """Readable form of page text: NFKC, invisible format characters removed, white space collapsed
+    (excerpts come from here)."""
+    s = unicodedata.normalize("NFKC", s)
+    if INVISIBLE.search(s):
+        s = INVISIBLE.sub("", s)
+    return _WS.sub(" ", s).strip()
 
 
 def normalise(s: str, lower: bool = True) -> str:
