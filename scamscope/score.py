@@ -201,7 +201,11 @@ def load_model(path: str | None = None) -> Model:
     ref = resources.files("scamscope.model").joinpath(MODEL_PATH)
     if not ref.is_file():
         return fallback_model()
-    return Model.from_json(json.loads(ref.read_text(encoding="utf-8")))
+    model = Model.from_json(json.loads(ref.read_text(encoding="utf-8")))
+    for feature, coef in expert_priors().items():  # priors added to data/priors.toml since the model was trained
+        if feature not in model.features:
+            model.priors.setdefault(feature, coef)
+    return model
 
 
 def fallback_model() -> Model:

@@ -97,7 +97,62 @@ def normalise(s: str, lower: bool = True) -> str:
     return _normalise_display(display(s), lower)
 
 
+_LOOKALIKES: dict[str, str] = load("confusables")["letters"]
+LOOKALIKE_TABLE = str.maketrans(_LOOKALIKES)
+_LOOKALIKE = re.compile("[" + re.escape("".join(_LOOKALIKES)) + "]")
+_WORD = re.compile(r"[^\W_]+")
+_ASCII_LETTER = re.compile("[A-Za-z]")
+
+
+def mixed_script_words(s: str) -> list[tuple[str, str]]:
+    """``(word, word with look-alike letters folded)`` for every word that mixes ASCII letters with
+    letters of another script that look like them ("Місrоsоft" with Cyrillic і, с, о)."""
+    if not _LOOKALIKE.search(s):
+        return []
+    out = []
+    for m in _WORD.finditer(s):
+        w = m.group(0)
+        if _LOOKALIKE.search(w) and _ASCII_LETTER.search(w):
+            out.append((w, w.translate(LOOKALIKE_TABLE)))
+    return out
+
+
+def fold_lookalikes(s: str) -> str:
+    """Fold look-alike letters inside mixed-script words (the TR39 skeleton idea for Latin targets);
+    words written wholly in another script (Russian, Greek text) are left alone."""
+    if not _LOOKALIKE.search(s):
+        return s
+    # In text with no real Cyrillic/Greek/Armenian/Cherokee letter, a word made wholly of look-alikes
+    # ("а", "соре") is folded too; otherwise only words that also hold ASCII letters are.
+    fold = _fold_mixed if _REAL_OTHER.search(s) else _fold_in_latin
+    return _WORD.sub(fold, s)
+
+
+# letters of the scripts look-alikes come from that look like no ASCII letter (д, и, л, я, λ, ω ...):
+# their presence means the text really is written in that script
+_REAL_OTHER = re.compile(
+    "["
+    + "".join(re.escape(chr(c)) for lo, hi in ((0x370, 0x3FF), (0x400, 0x52F), (0x531, 0x58F), (0x13A0, 0x13FF))
+              for c in range(lo, hi + 1) if chr(c).isalpha() and chr(c) not in _LOOKALIKES)
+    + "]"
+)
+
+
+def _fold_mixed(m: re.Match[str]) -> str:
+    w = m.group(0)
+    return w.translate(LOOKALIKE_TABLE) if _LOOKALIKE.search(w) and _ASCII_LETTER.search(w) else w
+
+
+def _fold_in_latin(m: re.Match[str]) -> str:
+    w = m.group(0)
+    if not _LOOKALIKE.search(w):
+        return w
+    folded = w.translate(LOOKALIKE_TABLE)
+    return folded if folded.isascii() else w
+
+
 def _normalise_display(s: str, lower: bool = True) -> str:
+    s = fold_lookalikes(s)
     if lower:
         s = s.lower()
     for a, b in _REPLACE:  # (str.replace is much faster than str.translate on non-ASCII text)
