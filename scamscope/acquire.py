@@ -467,6 +467,40 @@ def _parse_html(page: Page) -> None:
     page.strings = _norm_text(script_strings(page.script_text) + "\n" + code_markup_text(comments))
 
 
+MAX_UNPACKED_FRAGMENTS = 50
+
+
+def _add_unpacked(page: Page) -> None:
+    """Decode packed scripts (:mod:`scamscope.deobfuscate`): their text joins the script-drawn
+    strings, their code the code the lock-in signals read, their links the page's links."""
+    from scamscope.deobfuscate import unpack
+
+    rec = unpack(page.script_text if page.kind == "html" else page.html)
+    if not rec.packers:
+        return
+    texts = list(rec.text)
+    codes = list(rec.code)
+    for fragment in rec.html[:MAX_UNPACKED_FRAGMENTS]:
+        tree = LexborHTMLParser(fragment)
+        for node in tree.css("script"):
+            codes.append(node.text(deep=True) or "")
+        for node in tree.css("[href], [src], [action]"):
+            for attr in ("href", "src", "action"):
+                value = node.attributes.get(attr)
+                if value:
+                    page.links.append(value[:2000])
+        for tag in ("script", "style", "noscript", "template"):
+            for node in tree.css(tag):
+                node.decompose()
+        root = tree.body or tree.root
+        texts.append(root.text(separator="\n", deep=True) if root is not None else "")
+    code = "\n".join(codes)
+    page.unpacked = code
+    page.strings = _norm_text("\n".join([page.strings, *texts, script_strings(code)]))
+    page.packers = dict(rec.packers)
+    page.notes.append("packed script decoded without running it: " + ", ".join(f"{k} ×{v}" for k, v in rec.packers.items()))
+
+
 def build_page(
     html: str,
     *,
@@ -505,6 +539,8 @@ def build_page(
         page.links.extend(re.findall(r"tel:[+0-9()\-. ]{5,30}", html[:MAX_BYTES]))
     else:
         page.text = _norm_text(html)
+    if kind in ("html", "script"):
+        _add_unpacked(page)
     if truncated:
         page.notes.append(f"input larger than {MAX_BYTES:,} bytes: analysed the first {MAX_BYTES:,} bytes only")
     visible = page.title + "\n" + page.text

@@ -100,6 +100,8 @@ class Page:
     ocr_text: str | None = None  # text recognised in an image input (or a live page's screenshot)
     behaviour: list[dict[str, Any]] = field(default_factory=list)  # live capture: instrumentation events
     live: dict[str, Any] | None = None  # live capture: redirects, dialogs, downloads, timing (reported as is)
+    packers: dict[str, int] = field(default_factory=dict)  # packers met in the scripts (scamscope.deobfuscate), with counts
+    unpacked: str = ""  # JavaScript recovered from packed scripts (read by the lock-in signals)
 
     @property
     def all_text(self) -> str:

@@ -389,6 +389,8 @@ class Ctx:
         self.page = page
         # "text" inputs are prose (acquire found no code in them): only their words are read
         raw = page.script_text if page.kind == "html" else page.html if page.kind == "script" else ""
+        if page.unpacked:  # code recovered from packed scripts (scamscope.deobfuscate)
+            raw = raw + "\n" + page.unpacked
         self.code = _deobfuscate(raw)
         self.is_html = page.kind == "html"
         self.markup = page.html if self.is_html else self.code
