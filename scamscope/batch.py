@@ -25,6 +25,7 @@ def run_batch(
     progress: bool = False,
     capturer: LiveCapturer | None = None,
     static_budget_s: float = DEFAULT_BUDGET_S,
+    render: bool = False,
 ) -> Iterator[ScanResult]:
     """Yield one result per input, in input order, scanning up to ``jobs`` inputs at a time.
 
@@ -34,7 +35,8 @@ def run_batch(
 
     Every static analysis (files, and the scoring of what a URL showed) runs in one of ``jobs``
     warm worker processes (:class:`scamscope.bounded.StaticPool`), killed and replaced when it
-    takes longer than ``static_budget_s`` seconds.
+    takes longer than ``static_budget_s`` seconds. ``render``: files are opened in the browser too
+    (see :mod:`scamscope.live.render`), not only read.
     """
     opts = options or CaptureOptions()
     workers = StaticPool(max(1, jobs), budget_s=static_budget_s)
@@ -58,6 +60,10 @@ def run_batch(
         try:
             if is_url(name):
                 return scan_url(name, live(), opts, model=model, save=folder, pool=workers)
+            if render and name != "-":
+                from scamscope.live.render import render_file
+
+                return render_file(name, live(), opts, model=model, pool=workers, save=folder)
             result = workers.scan_path(name, url=url, model=model)
             if folder is not None:
                 save_artifacts(folder, result)

@@ -54,6 +54,7 @@ def scan(
     allow_private: Annotated[bool, typer.Option("--allow-private", help="Live capture: allow loopback/private addresses (local testing).")] = False,
     allow_host: Annotated[list[str] | None, typer.Option("--allow-host", help="Live capture: admit this origin, HOST or HOST:PORT, whatever it resolves to (a local test server); repeatable. Link-local/metadata addresses are never admitted.")] = None,
     ocr: Annotated[str, typer.Option("--ocr", help="Live capture: OCR of the screenshot: auto (where images, canvas and backgrounds are drawn, or all of it when the page has no text), full, off.")] = "auto",
+    render: Annotated[bool, typer.Option("--render", help="Open files in the sandboxed browser as well: a kit's .js is loaded by a wrapper page, .html/.php is served as the page (on loopback), and what it shows and does is scanned as for a URL.")] = False,
 ) -> None:
     """Scan pages, screenshots and URLs; print a verdict, a score and the evidence.
 
@@ -109,7 +110,8 @@ def scan(
     options = CaptureOptions(profile=profile, referrer=referrer, budget_s=budget, allow_private=allow_private, allow_hosts=tuple(allow_host or ()), ocr=ocr)
     console = _console()
     found = errors = 0
-    for result in run_batch(names, jobs=jobs, options=options, url=url, model=chosen, save=save, progress=len(names) > 1, static_budget_s=timeout):
+    for result in run_batch(names, jobs=jobs, options=options, url=url, model=chosen, save=save, progress=len(names) > 1,
+                            static_budget_s=timeout, render=render):
         if result.error:
             errors += 1
         elif result.verdict in ("scam", "suspicious"):
