@@ -121,6 +121,36 @@ class Model:
     def probability(self, values: dict[str, float]) -> float:
         return _sigmoid(self.decision(values))
 
+    # --- estimator conventions (scikit-learn style): fit returns self, predict_proba, explain ---
+
+    def fit(self, rows: Sequence[dict[str, float]], labels: Sequence[int], *, C: float | None = None) -> Model:
+        """Learn the coefficients from feature rows (:func:`feature_values`) and 0/1 labels; returns self."""
+        from scamscope.train import C_DEFAULT
+        from scamscope.train import fit as fit_rows
+
+        learned = fit_rows(rows, labels, C=C_DEFAULT if C is None else C)
+        self.features, self.coef, self.intercept = learned.features, learned.coef, learned.intercept
+        self.priors = learned.priors
+        self.scam_threshold, self.suspicious_threshold = learned.scam_threshold, learned.suspicious_threshold
+        self.meta = {**self.meta, **schema_meta()}
+        self.__dict__.pop("_coef", None)  # the cached coefficient table is stale now
+        return self
+
+    def predict_proba(self, rows: Sequence[dict[str, float]]) -> list[list[float]]:
+        """``[[P(benign), P(scam)], ...]`` for feature rows, as scikit-learn classifiers return."""
+        out = []
+        for r in rows:
+            p = self.probability(r)
+            out.append([1.0 - p, p])
+        return out
+
+    def predict(self, rows: Sequence[dict[str, float]]) -> list[Verdict]:
+        return [self.verdict(self.probability(r)) for r in rows]
+
+    def explain(self, evidence: Sequence[Evidence]) -> list[Evidence]:
+        """The evidence with each item's share of the log-odds in ``weight``, strongest first."""
+        return self.score(evidence)[1]
+
     def score(self, evidence: Sequence[Evidence]) -> tuple[float, list[Evidence]]:
         """Return (probability of scam, evidence with weights), strongest contributions first.
 
@@ -191,17 +221,79 @@ class Model:
 
 
 MODEL_PATH = "model.json"
+FEATURE_SCHEMA_VERSION = 1  # raise when feature_values() changes how a feature is computed
+SCHEMA_LIBRARIES = ("scamscope", "numpy", "scipy", "scikit-learn")
+
+
+class ModelSchemaError(ValueError):
+    """A model trained on features computed differently from this code's."""
+
+
+def schema_hash() -> str:
+    """Hash of how features are computed from evidence (derived features, exclusions, sign rules).
+
+    A model stores it at training; a model whose hash differs was fitted to other feature values
+    and its coefficients would mean something else here.
+    """
+    import hashlib
+
+    schema = {
+        "version": FEATURE_SCHEMA_VERSION,
+        "family_counts": {k: list(v) for k, v in sorted(FAMILY_COUNTS.items())},
+        "not_counted": sorted(NOT_COUNTED),
+        "report_only": sorted(REPORT_ONLY),
+        "counter_evidence": sorted(COUNTER_EVIDENCE),
+        "either_way": sorted(EITHER_WAY),
+        "derived": ["interaction.quoted_scare = text.scam_awareness * count.scare_families"],
+    }
+    return hashlib.sha256(json.dumps(schema, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def schema_meta() -> dict[str, Any]:
+    """What a trained model records about the code that trained it."""
+    import importlib.metadata
+
+    versions = {}
+    for name in SCHEMA_LIBRARIES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return {"feature_schema": schema_hash(), "versions": versions}
+
+
+def check_schema(model: Model, *, strict: bool) -> str | None:
+    """None when ``model`` was trained with this code's feature schema; else why not.
+
+    ``strict`` (a model file given by the user) raises :class:`ModelSchemaError`; otherwise the
+    reason is returned for a warning (the shipped model keeps working).
+    """
+    stored = model.meta.get("feature_schema")
+    if stored == schema_hash() or not model.meta.get("trained", True):
+        return None
+    why = (f"the model was trained with feature schema {stored or 'unrecorded'}, this code computes {schema_hash()}: "
+           "retrain it (scamscope train CORPUS_DIR)")
+    if strict:
+        raise ModelSchemaError(why)
+    return why
 
 
 @cache
 def load_model(path: str | None = None) -> Model:
     """Load the shipped model (or one written by ``scamscope train --out``)."""
     if path:
-        return Model.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+        custom = Model.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+        check_schema(custom, strict=True)
+        return custom
     ref = resources.files("scamscope.model").joinpath(MODEL_PATH)
     if not ref.is_file():
         return fallback_model()
     model = Model.from_json(json.loads(ref.read_text(encoding="utf-8")))
+    why = check_schema(model, strict=False)
+    if why:
+        import warnings
+
+        warnings.warn(f"scamscope's shipped model: {why}", stacklevel=2)
     for feature, coef in expert_priors().items():  # priors added to data/priors.toml since the model was trained
         if feature not in model.features:
             model.priors.setdefault(feature, coef)

@@ -121,7 +121,10 @@ def corpus_fingerprint(root: Path) -> str:
 def train(data: Sequence[Extracted], root: Path, *, C: float = C_DEFAULT) -> Model:
     labels = [1 if d.sample.label == "scam" else 0 for d in data]
     model = fit([d.values for d in data], labels, C=C)
+    from scamscope.score import schema_meta
+
     model.meta = {
+        **schema_meta(),
         "trained": True,
         "samples": len(data),
         "scam": sum(labels),
