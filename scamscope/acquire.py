@@ -578,8 +578,11 @@ def page_from_image(data: bytes, what: str, *, source: str, url: str | None = No
         result = ocr_image(data) if ocr_timeout_s is None else ocr_image(data, timeout=ocr_timeout_s)
     except OcrError as exc:
         raise AcquireError(f"{what}: {exc}") from None
-    page = build_page(result.text or " ", source=source, url=url, kind="image", byte_size=len(data))
-    page.ocr_text = result.text
+    from scamscope.phones import repair_ocr_digits
+
+    text = repair_ocr_digits(result.text)
+    page = build_page(text or " ", source=source, url=url, kind="image", byte_size=len(data))
+    page.ocr_text = text
     page.notes.append(f"{what}: text recognised by {result.engine} ({result.languages})")
     page.notes.extend(result.notes)  # downscaled, first frame only, memory ran short
     if not result.text.strip():

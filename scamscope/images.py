@@ -36,7 +36,16 @@ import threading
 import warnings
 from dataclasses import dataclass, field
 
-from PIL import BmpImagePlugin, GifImagePlugin, Image, ImageFile, JpegImagePlugin, PngImagePlugin, WebPImagePlugin
+from PIL import (
+    BmpImagePlugin,
+    GifImagePlugin,
+    Image,
+    ImageFile,
+    ImageOps,
+    JpegImagePlugin,
+    PngImagePlugin,
+    WebPImagePlugin,
+)
 
 OCR_MAX_PIXELS = 40_000_000
 DECODE_MAX_PIXELS = 64_000_000
@@ -62,6 +71,7 @@ class Prepared:
     size: tuple[int, int]  # of ``data``
     source_size: tuple[int, int]  # what the input's header declared
     notes: tuple[str, ...] = field(default=())
+    inverted: bytes | None = None  # ``data`` inverted, when much of the image is dark (light text on dark/blue)
 
 
 def _mp(pixels: float) -> str:
@@ -276,16 +286,38 @@ def prepare(data: bytes, *, max_pixels: int = OCR_MAX_PIXELS, timeout: float | N
         if target != grey.size:
             notes.append(f"image of {grey.size[0]}x{grey.size[1]} pixels downscaled to {target[0]}x{target[1]} for OCR ({_mp(max_pixels)} limit)")
             grey = grey.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
+        elif max(grey.size) < SMALL_SIDE and grey.size[0] * grey.size[1] * UPSCALE**2 <= max_pixels:
+            # a small pop-up (about 600 px) gives Tesseract glyphs too small to read: 2x first
+            notes.append(f"small image of {grey.size[0]}x{grey.size[1]} pixels upscaled {UPSCALE}x for OCR")
+            grey = grey.resize((grey.size[0] * UPSCALE, grey.size[1] * UPSCALE), Image.Resampling.LANCZOS)
         out = io.BytesIO()
         # fastest for both sides (an 8K screenshot: Tesseract reads a PGM or a stored PNG ~30% slower)
         grey.save(out, format="PNG", compress_level=1)
+        inverted = None
+        if _dark_fraction(grey) >= DARK_FRACTION:  # white text on blue or black is lost by thresholding
+            inv = io.BytesIO()
+            ImageOps.invert(grey).save(inv, format="PNG", compress_level=1)
+            inverted = inv.getvalue()
     except MemoryError:
         raise ImageError(f"too large for OCR: {declared[0]}x{declared[1]} pixels do not fit in memory") from None
     except _READ_ERRORS as exc:  # a colour mode Pillow cannot convert
         raise ImageError(f"OCR failed: unreadable image ({_first_line(exc)})") from None
     finally:
         _DECODE_LOCK.release()
-    return Prepared(data=out.getvalue(), size=grey.size, source_size=declared, notes=tuple(notes))
+    return Prepared(data=out.getvalue(), size=grey.size, source_size=declared, notes=tuple(notes), inverted=inverted)
+
+
+SMALL_SIDE = 1000  # images whose longer side is below this are upscaled for OCR
+UPSCALE = 2
+DARK_FRACTION = 0.25  # share of dark pixels from which a second, inverted OCR pass is made
+DARK_LEVEL = 100  # grey level below which a pixel counts as dark
+
+
+def _dark_fraction(grey: Image.Image) -> float:
+    """Share of pixels darker than :data:`DARK_LEVEL` (from the histogram: no pixel copy)."""
+    hist = grey.histogram()
+    total = sum(hist) or 1
+    return sum(hist[:DARK_LEVEL]) / total
 
 
 def load_rgb(data: bytes, *, timeout: float | None = None) -> Image.Image:

@@ -91,6 +91,13 @@ def clean(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def merge_passes(first: str, second: str) -> tuple[str, int]:
+    """``first`` plus the lines of ``second`` it does not already hold (compared without spaces/case)."""
+    have = {"".join(line.split()).lower() for line in first.splitlines()}
+    added = [line for line in second.splitlines() if "".join(line.split()).lower() not in have and len(line.strip()) > 1]
+    return ("\n".join([first, *added]) if first else "\n".join(added)), len(added)
+
+
 def ocr_image(data: bytes, *, timeout: float = TIMEOUT_S) -> OcrResult:
     """Recognise the text in an image (PNG, JPEG, WebP, GIF, BMP) within ``timeout`` seconds.
 
@@ -121,8 +128,20 @@ def ocr_image(data: bytes, *, timeout: float = TIMEOUT_S) -> OcrResult:
         # link-styled phone number, and other adaptive modes lose it again in lossy JPEG/WebP
         cmd = [exe, "stdin", "stdout", "-l", "+".join(langs), "--psm", "3", "-c", "thresholding_method=2"]
         out, err = _run(cmd, image.data, deadline, timeout, slot.fd)
+        second = b""
+        if image.inverted is not None and deadline - time.monotonic() > 1.0:
+            # much of the image is dark: light text (white on blue) is read from the inverted image
+            try:
+                second, err2 = _run(cmd, image.inverted, deadline, timeout, slot.fd)
+                err += err2
+            except OcrError:
+                second = b""
     text = clean(out.decode("utf-8", "replace"))
     notes = image.notes
+    if second:
+        text, added = merge_passes(text, clean(second.decode("utf-8", "replace")))
+        if added:
+            notes += (f"dark image: {added} more line(s) read from its inverted copy",)
     if _out_of_memory(err):  # some allocations failed, but Tesseract carried on and ended normally
         if not text:
             raise OcrError(_failure(0, err))

@@ -35,7 +35,9 @@ def _ocr(capture: Capture, mode: str = "auto") -> tuple[str | None, str | None]:
             shot = crop_regions(shot, capture.image_regions) if capture.image_regions else None
             if shot is None:
                 return None, None
-        return ocr_image(shot).text, None
+        from scamscope.phones import repair_ocr_digits
+
+        return repair_ocr_digits(ocr_image(shot).text), None
     except OcrError as exc:
         return None, f"screenshot OCR: {exc}"
     except (OSError, ValueError) as exc:  # a screenshot Pillow cannot read
