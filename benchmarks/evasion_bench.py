@@ -6,7 +6,8 @@ static recall per transform (and which pages each transform turned from scam int
 The transforms are the ones kits use (or could use at no cost) against text matching:
 zero-width characters inside words, Cyrillic/Greek look-alike letters, full-width digits, phone
 numbers split by empty elements, an ordinary article plus a legal footer appended (counter-evidence
-padding), and the whole body packed into ``document.write(atob(...))``.
+padding), the whole body packed into ``document.write(atob(...))``, and the text put in quotes
+(a ``<blockquote>`` around the body, 「」 around every text node) so that it reads as quoted.
 """
 
 from __future__ import annotations
@@ -78,6 +79,18 @@ def atob_packed(html: str) -> str:
     return html[: m.start(1)] + script + html[m.end(1) :] if m else f"<html><body>{script}</body></html>"
 
 
+def blockquote_body(html: str) -> str:
+    m = re.search(r"<body\b[^>]*>", html, re.I)
+    i = html.lower().rfind("</body")
+    if not m or i < m.end():
+        return f"<blockquote>{html}</blockquote>"
+    return html[: m.end()] + "<blockquote>" + html[m.end() : i] + "</blockquote>" + html[i:]
+
+
+def kagi_quotes(html: str) -> str:
+    return _in_text(html, lambda t: f"「{t}」" if len(t.strip()) >= 6 else t)
+
+
 TRANSFORMS: dict[str, Callable[[str], str]] = {
     "none": lambda h: h,
     "zero_width": zero_width,
@@ -86,6 +99,8 @@ TRANSFORMS: dict[str, Callable[[str], str]] = {
     "split_digits": split_digits,
     "padded_article_footer": padded,
     "atob_packed_body": atob_packed,
+    "body_in_blockquote": blockquote_body,
+    "text_in_kagi_quotes": kagi_quotes,
 }
 
 

@@ -402,6 +402,10 @@ def _parse_flat(page: Page) -> None:
     page.strings = _norm_text(script_strings(page.script_text))
 
 
+QUOTE_OPEN, QUOTE_CLOSE = "\ue000", "\ue001"  # private-use marks around quoted elements' text
+MAX_QUOTES = 500
+
+
 def _parse_html(page: Page) -> None:
     depth = nesting_depth(page.html)
     if depth > MAX_DEPTH:
@@ -457,6 +461,14 @@ def _parse_html(page: Page) -> None:
     for tag in ("script", "style", "noscript", "template"):
         for node in tree.css(tag):
             node.decompose()
+    # quoting elements: their text is marked, so that scare phrases quoted by an article are not
+    # read as the page's own claims (scamscope.signals.scare_text.quoted_how)
+    for node in tree.css("blockquote, q, figcaption")[:MAX_QUOTES]:
+        try:
+            node.insert_before(QUOTE_OPEN)
+            node.insert_after(QUOTE_CLOSE)
+        except Exception:  # noqa: BLE001 - a node Lexbor cannot insert next to: left unmarked
+            continue
     body = tree.body or tree.root
     visible = body.text(separator="\n", deep=True) if body is not None else ""
     page.text = _norm_text("\n".join([visible, *attr_texts]))
@@ -512,6 +524,8 @@ def build_page(
     byte_size: int | None = None,
 ) -> Page:
     """Split decoded page source into the parts signals read."""
+    if QUOTE_OPEN in html or QUOTE_CLOSE in html:  # the page's own copies of the quote marks could fake a quote
+        html = html.replace(QUOTE_OPEN, "").replace(QUOTE_CLOSE, "")
     if len(html) > MAX_BYTES:
         html = html[:MAX_BYTES]
         truncated = True

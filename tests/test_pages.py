@@ -37,7 +37,8 @@ def test_bank_notice_quotes_scam_text_as_awareness() -> None:
     r = scan_path(PAGES / "benign" / "bank-notice-ja.html")
     weights = {e.signal: e.weight for e in r.evidence}
     assert weights["text.scam_awareness"] < 0 and weights["text.benign_context"] < 0
-    assert "text.infection_claim" in weights  # quoted, found, and outweighed
+    quoted = next(e for e in r.evidence if e.signal == "text.quoted")  # quoted: found, and set aside
+    assert "text.infection_claim" not in weights and "infection_claim" in quoted.detail
 
 
 @pytest.mark.parametrize(

@@ -455,6 +455,10 @@ def _locate(disp: str, norm_match: str) -> tuple[int, int] | None:
 
 
 def _excerpt(disp: str, span: tuple[int, int]) -> str:
+    return _excerpt_marked(disp, span).replace(QUOTE_OPEN, "“").replace(QUOTE_CLOSE, "”")
+
+
+def _excerpt_marked(disp: str, span: tuple[int, int]) -> str:
     a, b = span
     if b - a >= EXCERPT_CHARS:
         return disp[a : a + EXCERPT_CHARS - 1].strip() + "…"
@@ -565,14 +569,110 @@ def _outermost(hits: list[Hit]) -> list[Hit]:
     return kept
 
 
+# --- quoted, negated and example phrases ---------------------------------------------------------
+
+QUOTE_OPEN, QUOTE_CLOSE = "\ue000", "\ue001"  # put around <blockquote>, <q>, <figcaption> text by acquire
+INLINE_WINDOW = 160  # an inline quote (「…」, "…") around a phrase opens/closes within this many chars
+BLOCK_WINDOW = 4000  # a quoted element around a phrase
+_INLINE_PAIRS = (("「", "」"), ("『", "』"), ("\u201c", "\u201d"))
+# a phrase given as an example of what the fake warning says
+_INTRO_BEFORE = re.compile(
+    r"(?:such as|\blike|e\.g\.|for example|for instance|\bsaying|\bsays|that say|that said|\breading|\breads|\bstating"
+    r"|states that|\bclaiming|claims that|claim that)\s*[:\"'\u201c\ue000(]?\s*$"
+)
+_INTRO_AFTER = re.compile(
+    r"^[」』\"'\u201d\ue001)]?\s?(?:などの|など)?(?:のような|のように|みたいな|といった|という(?:表示|メッセージ|警告|画面|偽|文言|内容|通知)"
+    r"|と(?:いう)?(?:表示|書かれ|出て|出る|警告|言われ)|などと|」?などと)"
+)
+# a phrase the page denies ("本当に感染している訳ではありません", "is not really infected")
+_NEGATION_AFTER = re.compile(r"^[^。.!?！？]{0,14}?(?:訳では|わけでは|ではありません|ではない|ていません|てはいません|ていない|しておらず|はしていません)")
+_NEGATION_BEFORE = re.compile(r"(?:\bnot|\bnever|n't|\bno longer|\bisn't|\baren't)\s+(?:\w+\s+){0,2}$")
+
+
+def _inside(norm: str, a: int, b: int, op: str, cl: str, window: int) -> bool:
+    o = norm.rfind(op, max(0, a - window), a + len(op))
+    if o == -1 or (op != cl and norm.find(cl, o + len(op), a) != -1):
+        return False
+    return norm.find(cl, max(b - len(cl), o + len(op)), b + window) != -1
+
+
+def quoted_how(norm: str, a: int, b: int) -> str | None:
+    """Why the phrase at ``norm[a:b]`` is not shown to the reader as a claim: ``"quoted"`` (inside
+    quotes or a quoting element), ``"example"`` (introduced by "such as", 「のような」, 「と表示される」),
+    ``"negated"``; None when it is stated plainly."""
+    if QUOTE_OPEN in norm and _inside(norm, a, b, QUOTE_OPEN, QUOTE_CLOSE, BLOCK_WINDOW):
+        return "quoted"
+    for op, cl in _INLINE_PAIRS:
+        if op in norm and _inside(norm, a, b, op, cl, INLINE_WINDOW):
+            return "quoted"
+    before, after = norm[max(0, a - 40) : a], norm[b : b + 30]
+    if before.count('"') % 2 == 1 and '"' in after:
+        return "quoted"
+    if _INTRO_BEFORE.search(before) or _INTRO_AFTER.match(after):
+        return "example"
+    if _NEGATION_AFTER.match(after) or _NEGATION_BEFORE.search(before):
+        return "negated"
+    return None
+
+
+_QUOTED_REGION = re.compile(
+    f"\ue000[^\ue000\ue001]{{0,{BLOCK_WINDOW}}}\ue001|「[^「」]{{0,{2 * INLINE_WINDOW}}}」"
+    f"|『[^『』]{{0,{2 * INLINE_WINDOW}}}』|\u201c[^\u201c\u201d]{{0,{2 * INLINE_WINDOW}}}\u201d"
+)
+MAX_QUOTED_SHARE = 0.5  # a page whose text is mostly inside quotes shows what it quotes
+
+
+def quoted_share(norm: str) -> float:
+    """Share of the text inside quotes or quoting elements."""
+    if not norm:
+        return 0.0
+    return sum(m.end() - m.start() for m in _QUOTED_REGION.finditer(norm)) / len(norm)
+
+
+def _split_quoted(norm: str, hits: list[Hit]) -> tuple[list[Hit], list[tuple[Hit, str]]]:
+    """Hits stated plainly, and those quoted, given as examples or denied. Quoting only sets a
+    phrase aside on a page with text of its own around the quotes: wrapping a whole warning in
+    quotes or a <blockquote> does not hide it."""
+    shown: list[Hit] = []
+    quoted: list[tuple[Hit, str]] = []
+    mostly_quoted: bool | None = None
+    for h in hits:
+        how = quoted_how(norm, h[0], h[1])
+        if how == "quoted":
+            if mostly_quoted is None:
+                mostly_quoted = quoted_share(norm) > MAX_QUOTED_SHARE
+            if mostly_quoted:
+                how = None
+        if how is None:
+            shown.append(h)
+        else:
+            quoted.append((h, how))
+    return shown, quoted
+
+
 def scan(page: Page) -> list[Evidence]:
     """All scare-text families (and counter-signals) found on a page."""
     found: dict[str, list[tuple[str, str, list[Hit]]]] = {}
+    set_aside: dict[str, int] = {}
+    aside_families: list[str] = []
+    example = ""
     for source, disp, norm in _parts(page):
         for key, hits in _find(norm, source == "script").items():
+            if hits and source == "text" and not MATCHER.families[key].counter:
+                hits, quoted = _split_quoted(norm, hits)
+                for (_, _, text, _, _), how in quoted:
+                    set_aside[how] = set_aside.get(how, 0) + 1
+                    example = example or text
+                    if key not in aside_families:
+                        aside_families.append(key)
             if hits:
                 found.setdefault(key, []).append((source, disp, hits))
     evidence: list[Evidence] = []
+    if set_aside:
+        what = ", ".join(f"{n} {how}" for how, n in sorted(set_aside.items()))
+        evidence.append(Evidence("text.quoted", f"scare phrases the page quotes, gives as examples or denies, not counted as shown: {what} "
+                                 f"({', '.join(aside_families)})",
+                                 excerpt=example[:EXCERPT_CHARS], strength=0.0, source="text"))
     for fam in FAMILIES:
         parts = found.get(fam.key, [])
         distinct: dict[str, str] = {}
