@@ -250,14 +250,19 @@ def triage(
     json_out: Annotated[bool, typer.Option("--json", help="Print findings.json's content on stdout instead of the summary.")] = False,
     no_pdf: Annotated[bool, typer.Option("--no-pdf", help="Do not print report.html to report.pdf (no Chromium needed).")] = False,
     force: Annotated[bool, typer.Option("--force", help="Use a case folder that is not empty: empty it first (never when the evidence is inside it).")] = False,
+    collection: Annotated[str | None, typer.Option("--collection", help="When the evidence holds several collections or volumes (listed when it does): the one to triage, by its number in that list or its path.")] = None,
 ) -> None:
     """Forensic triage of a scam victim's Windows PC: remote-access sessions, software, browser history, a report.
+
+    The evidence may be a disk image, a collection, or a folder, zip or tar(.gz) holding one at any depth;
+    when it holds several, they are listed and --collection picks one.
 
     The evidence is only read; SHA-256 of every input file is taken before and after (evidence.json).
     Progress goes to stderr.
 
-    Exit status: 0 nothing found, 1 scam indicators or a remote-access tool found, 2 the triage could not run,
-    or found nothing but could not read part of the evidence (a truncated image, a failed collector).
+    Exit status: 0 nothing found in the user profiles examined, 1 scam indicators or a remote-access tool found,
+    2 the triage could not run, or found nothing but could not read part of the evidence (a truncated image,
+    a failed collector, no user profile found at all).
     """
     import os
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -277,7 +282,8 @@ def triage(
             err.print(f"[red]error:[/] unknown time zone {escape(repr(tz))} (use an IANA name such as Asia/Tokyo or UTC)", markup=True, soft_wrap=True)
             raise typer.Exit(EXIT_ERROR) from None
     try:
-        result = run(target, out, tz=zone, command=["scamscope", *sys.argv[1:]], pdf=not no_pdf, force=force)
+        result = run(target, out, tz=zone, command=["scamscope", *sys.argv[1:]], pdf=not no_pdf, force=force,
+                     collection=collection)
     except TriageError as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_ERROR) from None

@@ -10,6 +10,7 @@ image exactly as they do from a directory.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from scamscope.triage.evidence import sha256_file
-from scamscope.triage.pipeline import run
+from scamscope.triage.pipeline import TriageError, run
 from tests.test_triage_pipeline import ANYDESK, CHROME_DIR, CHROME_HISTORY, SCAM_URL, _copy, add_history_rows
 
 TOOLS = {"mkntfs": "ntfs-3g", "wimlib-imagex": "wimtools", "qemu-img": "qemu-utils"}
@@ -128,3 +129,24 @@ def test_image_of_users_and_programdata_only_is_triaged_as_a_partial_volume(tmp_
     result = run(raw, tmp_path / "case", progress=None, pdf=False)
     assert result.partial is True
     assert [(s.remote_id, s.user) for s in result.collected.sessions] == [("547911884", None), ("442226597", "alice")]
+
+
+def test_image_one_folder_down_is_found_and_picked_among_others(ntfs_raw: Path, tmp_path: Path) -> None:
+    """EV/disk/victim.vhdx beside EV/copy/volume.raw: both listed, refused until one is picked; alone, opened."""
+    ev = tmp_path / "EV"
+    (ev / "disk").mkdir(parents=True)
+    _sh("qemu-img", "convert", "-f", "raw", "-O", "vhdx", str(ntfs_raw), str(ev / "disk" / "victim.vhdx"))
+    (ev / "copy").mkdir()
+    os.link(ntfs_raw, ev / "copy" / "volume.raw")
+    (ev / "chain-of-custody.txt").write_text("received 2024-05-02")
+    with pytest.raises(TriageError) as err:
+        run(ev, tmp_path / "refused", progress=None, pdf=False)
+    assert "1. copy/volume.raw  (disk image)" in str(err.value) and "2. disk/victim.vhdx  (disk image)" in str(err.value)
+    result = run(ev, tmp_path / "case", progress=None, pdf=False, collection="disk/victim.vhdx")
+    assert result.partial is False
+    assert {(s.remote_id, s.user) for s in result.collected.sessions} == {("547911884", None), ("442226597", "alice")}
+    assert any(f.kind == "scam_page" and SCAM_URL in f.detail for f in result.findings)
+    assert "opened disk/victim.vhdx (disk image) inside the evidence" in [p.message for p in result.problems]
+    (ev / "copy" / "volume.raw").unlink()  # alone in its folder: opened without being asked
+    alone = run(ev, tmp_path / "case2", progress=None, pdf=False)
+    assert len(alone.collected.sessions) == 2 and not [p for p in alone.problems if p.severity == "error"]

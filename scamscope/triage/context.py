@@ -1,9 +1,11 @@
 """Opening a target with dissect.target, and what every collector needs from it.
 
 ``open_target`` accepts anything dissect opens (disk images, VM disks, KAPE/acquire/Velociraptor
-collections, a directory holding a copy of a Windows volume). A *partial* collection (a copy of
-``Users/`` and ``ProgramData/`` without ``Windows/``) is not recognised by dissect's loaders; it is
-mapped as the C: drive of an OS-less target so that collectors can still walk ``Users/*``.
+collections, a directory holding a copy of a Windows volume), also nested at any depth in folders,
+zips and tars (:mod:`scamscope.triage.layouts`). A *partial* collection (a copy of ``Users/`` and
+``ProgramData/`` without ``Windows/``) is not recognised by dissect's loaders; it is mapped as the C:
+drive of an OS-less target so that collectors can still walk ``Users/*``. The time zone comes from the
+SYSTEM hive (:mod:`scamscope.triage.timezone`) or ``--tz``.
 
 dissect opens everything read-only: nothing here writes to the evidence.
 """
@@ -11,12 +13,22 @@ dissect opens everything read-only: nothing here writes to the evidence.
 from __future__ import annotations
 
 import logging
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
+from scamscope.triage.layouts import (
+    MAX_DEPTH,
+    VOLUME_FOLDERS,
+    Candidate,
+    Volume,
+    choose,
+    find_candidates,
+    open_candidate,
+)
 from scamscope.triage.types import Problem
 
 
@@ -37,7 +49,10 @@ class TriageContext:
     root: Any  # dissect TargetPath of the Windows volume (``sysvol`` or the mapped C: of a partial collection)
     partial: bool  # True when dissect found no Windows OS (no registry: users found by walking Users/*)
     local_tz: tzinfo | None = None  # the PC's time zone (registry or --tz); None when unknown
-    tz_source: str = ""  # "registry", "--tz", "" (unknown: local-time logs are read as UTC and flagged)
+    tz_source: str = ""  # "registry TimeZoneKeyName", "registry StandardName+Bias", "registry Bias", "--tz", "" (unknown)
+    tz_confidence: str = ""  # "high", "medium", "low", "" (unknown)
+    tz_detail: str = ""  # what the zone was read from, e.g. "TimeZoneKeyName 'Pacific Standard Time' -> America/Los_Angeles"
+    opened: str = ""  # the collection opened inside the evidence, as listed (empty: the evidence itself)
     problems: list[Problem] = field(default_factory=list)
     _homes: list[UserHome] | None = None
 
@@ -90,80 +105,107 @@ class TriageContext:
 
 
 def open_target(path: Path, tz: tzinfo | None = None, collection: str | None = None) -> TriageContext:
-    """Open ``path`` with dissect.target; map a partial Windows collection as C: if dissect cannot.
+    """Find the collection or volume in ``path`` (at any depth, see :mod:`scamscope.triage.layouts`) and
+    open it with dissect.target; map a partial Windows collection as C: when dissect finds no OS.
 
-    Raises ``ValueError`` with a one-line reason when the path cannot be opened at all.
+    ``collection`` picks one when ``path`` holds several (its number in the list, or its path).
+    Raises ``ValueError`` with the reason when the path cannot be opened, or when it holds several
+    collections and none was picked (the message lists them and says how to pick one).
     """
-    from dissect.target import Target
-    from dissect.target.exceptions import TargetError
-
     logging.getLogger("dissect").setLevel(logging.ERROR)
     path = Path(path)
     if not path.exists():
         raise ValueError(f"{path}: no such file or directory")
-    target = None
-    try:
-        target = Target.open(path)
-    except (TargetError, Exception) as exc:  # dissect raises many kinds on unrecognised input
-        if not path.is_dir():
-            raise ValueError(f"{path}: dissect.target cannot open it ({type(exc).__name__}: {str(exc)[:200]})") from exc
-    if target is not None and target.os == "windows":
-        ctx = TriageContext(target=target, root=target.fs.path("sysvol"), partial=False)
-        try:
-            # dissect falls back to UTC without a word when the SYSTEM hive is missing: require the key itself
-            target.registry.key("HKLM\\SYSTEM\\CurrentControlSet\\Control\\TimeZoneInformation")
-            ctx.local_tz = target.datetime.tzinfo
-            ctx.tz_source = "registry"
-        except Exception:
-            ctx.problem("time zone", "the PC's time zone could not be read from the registry", severity="info")
-    else:
-        if path.is_dir():
-            target = _partial_target(path)
-            root = target.fs.path("c:")
-        else:  # an image of a volume without Windows/ (a copy of Users/ and ProgramData/ only)
-            root = _volume_root(target) if target is not None else None
-            if root is None:
-                raise ValueError(f"{path}: dissect.target found no Windows system in it (os: {getattr(target, 'os', '?')})")
-        ctx = TriageContext(target=target, root=root, partial=True)
-        ctx.problem(
-            "registry",
-            "no Windows directory in the collection: SOFTWARE, SYSTEM and SAM hives are missing, users were found by walking Users/*",
-            severity="info",
-        )
-    if tz is not None:
-        ctx.local_tz, ctx.tz_source = tz, "--tz"
+    mode = path.stat().st_mode
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISCHR(mode):  # reading one could block for ever
+        raise ValueError(f"{path}: not a file, folder or disk (a FIFO, socket or character device is never opened)")
+    found = find_candidates(path)
+    chosen = choose(path, found.candidates, collection)
+    if chosen is None and not path.is_dir():
+        why = "; ".join(message for _, message, _ in found.notes)
+        raise ValueError(f"{path}: no Windows volume, KAPE or Velociraptor collection found in the archive (looked for "
+                         f"Windows/System32, Users/ and ProgramData/ up to {MAX_DEPTH} folders deep)" + (f"; {why}" if why else ""))
+    ctx = _open(path, chosen)
+    for severity, message, where in found.notes:
+        ctx.problem("collections", message, path=where, severity=severity)
+    if chosen is not None and (chosen.path != path or len(chosen.volumes) > 1 or chosen.label != _label_of(path)):
+        ctx.opened = chosen.label
+        ctx.problem("collections", f"opened {chosen.label} ({chosen.description}) inside the evidence", path=str(chosen.path), severity="info")
+    _set_zone(ctx, tz)
+    _require_homes(ctx, path, chosen)
     return ctx
 
 
-VOLUME_FOLDERS = {"users", "programdata", "windows", "program files", "program files (x86)"}
+def _label_of(path: Path) -> str:
+    return path.name if path.is_file() else "."
+
+
+def _open(path: Path, chosen: Candidate | None) -> TriageContext:
+    """Open the chosen candidate (None: the folder itself, mapped as C:)."""
+    fallback = chosen is None
+    if chosen is None:  # a folder where nothing looks like a volume: map it as C: (no user profile: an error later)
+        chosen = Candidate(path, "folder", ".", (Volume("c", str(path), False),))
+    try:
+        target = open_candidate(chosen)
+    except Exception as exc:  # dissect raises many kinds on unrecognised input
+        where = path if chosen.path == path else f"{chosen.label} in {path}"
+        raise ValueError(f"{where}: dissect.target cannot open it ({type(exc).__name__}: {str(exc)[:200]})") from exc
+    if target.os == "windows":
+        return TriageContext(target=target, root=target.fs.path("sysvol"), partial=False)
+    root = target.fs.path("c:") if fallback else _volume_root(target)
+    if root is None:
+        raise ValueError(f"{path}: dissect.target found no Windows system in it (os: {getattr(target, 'os', '?')})")
+    ctx = TriageContext(target=target, root=root, partial=True)
+    ctx.problem(
+        "registry",
+        "no Windows directory in the collection: SOFTWARE, SYSTEM and SAM hives are missing, users were found by walking Users/*",
+        severity="info",
+    )
+    return ctx
+
+
+def _set_zone(ctx: TriageContext, tz: tzinfo | None) -> None:
+    """The zone from the SYSTEM hive (without SOFTWARE) and/or --tz, with its source, confidence and conflicts."""
+    from scamscope.triage.timezone import KEY, decide, registry_values
+
+    values = registry_values(ctx.target) if ctx.is_windows else None
+    decision = decide(values, tz)
+    for warning in decision.warnings:
+        ctx.problem("time zone", warning, path=KEY)
+    if decision.reading is None:
+        if values is None and ctx.is_windows:
+            ctx.problem("time zone", "the PC's time zone could not be read from the registry (no SYSTEM hive, or no TimeZoneInformation key)",
+                        path=KEY, severity="info")
+        return
+    r = decision.reading
+    ctx.local_tz, ctx.tz_source, ctx.tz_confidence, ctx.tz_detail = r.zone, r.source, r.confidence, r.detail
+    ctx.problem("time zone", f"{r.detail} (source: {r.source}, confidence: {r.confidence})", path=KEY if r.source != "--tz" else None,
+                severity="info")
+
+
+def _require_homes(ctx: TriageContext, path: Path, chosen: Candidate | None) -> None:
+    """No user profile means the user-level artifacts were never examined: an error, not a clean result."""
+    if ctx.user_homes():
+        return
+    looked = "Users/ of the Windows volume and the registry's profile list" if ctx.is_windows else "Users/ of the folder mapped as C:"
+    if chosen is None:
+        inside = f"{path} (no collection or volume recognised in it)"
+    else:
+        inside = str(path) if chosen.label in (".", path.name) else f"{chosen.label} in {path}"
+        inside += f" ({chosen.description})"
+    ctx.problem("user profiles", f"no user profile found: looked in {looked}, in {inside}; browser history, user-level remote-tool logs and "
+                                 "other per-user artifacts were not examined", path=str(chosen.path if chosen else path), severity="error")
 
 
 def _volume_root(target: Any) -> Any:
     """The mount point of the first filesystem that looks like (part of) a Windows volume, or None."""
-    for mount in ["/", *sorted(getattr(target.fs, "mounts", {}))]:
+    mounts = sorted(getattr(target.fs, "mounts", {}))
+    drives = [m for m in mounts if len(m) == 2 and m[1] == ":"]  # "c:" before "/": paths then read C:/...
+    for mount in [*drives, "/", *(m for m in mounts if m not in drives)]:
         try:
             root = target.fs.path(mount)
-            if {p.name.lower() for p in root.iterdir()} & VOLUME_FOLDERS:
+            if {p.name.lower() for p in root.iterdir()} & (VOLUME_FOLDERS | {"windows"}):
                 return root
         except Exception:
             continue
     return None
-
-
-def _partial_target(path: Path) -> Any:
-    """A target whose C: drive is the directory ``path`` (a copy of parts of a Windows volume)."""
-    from dissect.target import Target
-    from dissect.target.loaders.dir import map_dirs
-    from dissect.target.plugin import OperatingSystem
-
-    root = path
-    # a collection may hold the volume one level down (C/, c/, "%3A" folders of KAPE, ...)
-    for candidate in [path, *sorted(p for p in path.iterdir() if p.is_dir())]:
-        names = {p.name.lower() for p in candidate.iterdir() if p.is_dir()}
-        if names & VOLUME_FOLDERS:
-            root = candidate
-            break
-    target = Target(path=path)
-    map_dirs(target, [("c", root)], OperatingSystem.WINDOWS)
-    target.apply()
-    return target
