@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scamscope.triage.collectors import all_collectors, remote_anydesk, remote_splashtop, remote_teamviewer
+from scamscope.triage.collectors import all_collectors, collector
 from scamscope.triage.context import open_target
 from scamscope.triage.remote import anydesk, tool_for
 from scamscope.triage.remote.common import Found, Out
@@ -67,7 +67,7 @@ def anydesk_museum(tmp_path: Path, partial: bool) -> Path:
 def test_anydesk_sessions_from_the_museum_traces(tmp_path: Path, partial: bool) -> None:
     ctx = open_target(anydesk_museum(tmp_path, partial))
     assert ctx.partial is partial
-    got = remote_anydesk.collect(ctx)
+    got = collector("remote_anydesk")(ctx)
     assert not got.problems
     assert len(got.sessions) == 2
     unattended, accepted = got.sessions
@@ -128,7 +128,7 @@ def test_anydesk_linux_traces_one_accepted_session_and_declined_requests(tmp_pat
         partial=True,
         users=("ubu",),
     )
-    got = remote_anydesk.collect(open_target(root))
+    got = collector("remote_anydesk")(open_target(root))
     # service lines 911-986: Accept request 00:53:50.850, Authenticated by local user 00:53:56.043,
     # Session closed by remote side 00:57:14.134; user trace: "Incoming session request: centos (1001025310)",
     # "Session stopped." at 00:57:14.139
@@ -170,7 +170,7 @@ def test_anydesk_file_transfer_trace_utf16_and_connection_trace(tmp_path: Path) 
         "Clipboard\t\t2024-06-11, 08:00\tstart \tdownload\t'later.exe' (~0 B out of 1 MiB)",
     ]
     (roaming / "file_transfer_trace.txt").write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-16"))
-    got = remote_anydesk.collect(open_target(root))
+    got = collector("remote_anydesk")(open_target(root))
     [session] = got.sessions
     assert (session.remote_id, session.start, session.end) == ("123456789", utc(2024, 5, 1, 9, 58), None)
     assert session.access.startswith("accepted by the user")
@@ -203,7 +203,7 @@ def test_teamviewer_incoming_and_outgoing_from_plaso_fixtures(tmp_path: Path, pa
         partial=partial,
         users=("IEUser",),
     )
-    got = remote_teamviewer.collect(open_target(root))
+    got = collector("remote_teamviewer")(open_target(root))
     assert not got.problems
     incoming, outgoing = got.sessions
     # connections_incoming.txt: "1660360496 TestUserRedacted 16-02-2024 14:16:32 16-02-2024 14:18:36 IEUser RemoteControl {..}"
@@ -255,7 +255,7 @@ def test_teamviewer_log_without_start_header_uses_the_pc_time_zone(tmp_path: Pat
         ),
         encoding="utf-8",
     )
-    got = remote_teamviewer.collect(open_target(tmp_path / "t", tz=ZoneInfo("Asia/Tokyo")))
+    got = collector("remote_teamviewer")(open_target(tmp_path / "t", tz=ZoneInfo("Asia/Tokyo")))
     [s] = got.sessions
     assert (s.remote_id, s.remote_ip, s.user) == ("987654321", "203.0.113.7", "hanako")
     assert (s.start, s.end) == (utc(2024, 5, 14, 1, 0, 1, 100000), utc(2024, 5, 14, 1, 20))
@@ -287,7 +287,7 @@ def splashtop_target(tmp_path: Path) -> Path:
 
 
 def test_splashtop_session_and_upload_in_japan_time(tmp_path: Path) -> None:
-    got = remote_splashtop.collect(open_target(splashtop_target(tmp_path), tz=ZoneInfo("Asia/Tokyo")))
+    got = collector("remote_splashtop")(open_target(splashtop_target(tmp_path), tz=ZoneInfo("Asia/Tokyo")))
     assert not got.problems
     [s] = got.sessions
     # SPLog.txt line 1 "<1>Sep  1 11:40:53 [SM_04020]:[Auth-L] ok, client (mechant_host) can connect", year from FTCLog (2022)
@@ -307,7 +307,7 @@ def test_splashtop_session_and_upload_in_japan_time(tmp_path: Path) -> None:
 
 
 def test_splashtop_without_time_zone_reads_utc_and_says_so(tmp_path: Path) -> None:
-    got = remote_splashtop.collect(open_target(splashtop_target(tmp_path)))
+    got = collector("remote_splashtop")(open_target(splashtop_target(tmp_path)))
     [s] = got.sessions
     assert s.start == utc(2022, 9, 1, 11, 40, 53)
     assert "unknown" in s.time_note
@@ -361,17 +361,17 @@ def test_every_remote_collector_on_an_empty_partial_collection(tmp_path: Path) -
     (root / "C/Users/nobody").mkdir(parents=True)
     (root / "C/ProgramData").mkdir(parents=True)
     ctx = open_target(root)
-    names = [name for name, _ in all_collectors() if name.startswith("remote_")]
+    names = [name for name, _ in all_collectors()]
     assert {
         "remote_anydesk",
         "remote_teamviewer",
         "remote_splashtop",
-        "remote_eventlog",
+        "eventlogs",
         "remote_quickassist",
         "remote_rustdesk",
     } <= set(names)
     for name, collect in all_collectors():
-        if name.startswith("remote_"):
+        if name.startswith("remote_") or name == "eventlogs":
             got = collect(ctx)
             assert got.sessions == [] and got.events == []
             assert got.problems and all(p.severity == "info" for p in got.problems), name
@@ -416,8 +416,6 @@ def test_files_found_by_dissects_plugins_go_through_the_same_parsers(tmp_path: P
     from dissect.target import Target
 
     from scamscope.triage.context import TriageContext
-    from scamscope.triage.remote import anydesk as anydesk_parser
-    from scamscope.triage.remote import teamviewer as teamviewer_parser
 
     root = tmp_path / "linux"
     for folder in ("etc", "usr", "opt"):
@@ -435,11 +433,11 @@ def test_files_found_by_dissects_plugins_go_through_the_same_parsers(tmp_path: P
     target = Target.open(root)
     assert target.os == "linux"
     ctx = TriageContext(target=target, root=target.fs.path("/"), partial=False)
-    got = anydesk_parser.collect(ctx)
+    got = collector("remote_anydesk")(ctx)
     [session] = got.sessions
     assert (session.remote_id, session.remote_ip, session.user) == ("1001025310", "23.162.8.100", "ubu")
     assert {r.path for r in got.sources_read} == {"var/log/anydesk/anydesk.trace", "/home/ubu/.anydesk/anydesk.trace"}
-    tv = teamviewer_parser.collect(ctx)
+    tv = collector("remote_teamviewer")(ctx)
     [tv_session] = tv.sessions  # from the log alone: no Connections_incoming.txt here
     assert (tv_session.remote_id, tv_session.remote_name) == ("1660360496", "TestAccountRedacted")
     assert tv_session.start == utc(2024, 2, 16, 14, 16, 32, 736000)
@@ -490,7 +488,7 @@ def test_splashtop_year_from_modification_time_with_rollover(tmp_path: Path) -> 
     )
     stamp = datetime(2024, 1, 2, 12, 0, tzinfo=UTC).timestamp()
     os.utime(log, (stamp, stamp))
-    got = remote_splashtop.collect(open_target(tmp_path / "t", tz=UTC))
+    got = collector("remote_splashtop")(open_target(tmp_path / "t", tz=UTC))
     assert [(s.start, s.remote_ip) for s in got.sessions] == [
         (utc(2023, 12, 31, 23, 50), "203.0.113.50"),
         (utc(2024, 1, 1, 0, 10), None),

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from scamscope.triage.collectors import remote_eventlog
 from scamscope.triage.context import open_target
+from scamscope.triage.remote import eventlog
 from tests.conftest import SHARED, require_shared
 
 # --------------------------------------------------------------------------- EVTX writer (test data only)
@@ -228,7 +228,7 @@ def test_screenconnect_and_logmein_sessions_from_application_evtx(tmp_path: Path
     write_evtx(root / "C" / where, SC_RECORDS)
     ctx = open_target(root)
     assert ctx.partial is partial
-    got = remote_eventlog.collect(ctx)
+    got = eventlog.collect(ctx)
     sc = [s for s in got.sessions if s.tool == "screenconnect"]
     assert len(sc) == 1
     s = sc[0]
@@ -257,7 +257,7 @@ def test_loose_evtx_beside_the_volume_of_a_partial_collection(tmp_path: Path) ->
     root = _target(tmp_path, partial=True)
     write_evtx(root / "EventLogs/exported.evtx", SC_RECORDS[:2])  # beside C/, not inside it
     write_evtx(root / "C/Users/victim/Desktop/app.evtx", SC_RECORDS[4:5])  # loose inside the volume
-    got = remote_eventlog.collect(open_target(root))
+    got = eventlog.collect(open_target(root))
     sessions = [s for s in got.sessions if s.tool == "screenconnect"]
     # the connect record is in one file, the disconnect in the other: both were read
     assert len(sessions) == 1 and (sessions[0].start, sessions[0].end) == (T0, _at(25.5))
@@ -274,7 +274,7 @@ def test_truncated_and_garbage_evtx_are_problems_not_exceptions(tmp_path: Path) 
     cut.write_bytes(cut.read_bytes()[: 4096 + 0x8000])  # cut in the middle of its chunk
     (root / "C/Users/victim/Desktop/bad.evtx").write_bytes(b"\x00\xff" * 5000)
     write_evtx(root / "C/Users/victim/Desktop/good.evtx", SC_RECORDS[1:5])
-    got = remote_eventlog.collect(open_target(root))
+    got = eventlog.collect(open_target(root))
     problems = {p.path: p.message for p in got.problems}
     assert "not an EVTX" in problems["C:/Users/victim/Desktop/bad.evtx"]
     assert "truncated" in problems["C:/Users/victim/Desktop/cut.evtx"]
@@ -293,12 +293,12 @@ def test_real_application_evtx_is_read_through_dissect(tmp_path: Path) -> None:
     logs.mkdir(parents=True)
     with py7zr.SevenZipFile(archive) as z:
         z.extract(path=logs, targets=["Application.evtx"])
-    got = remote_eventlog.collect(open_target(root))
+    got = eventlog.collect(open_target(root))
     assert got.sessions == []
     assert any(r.source == "Application.evtx (587 records)" for r in got.sources_read)
     assert not [p for p in got.problems if p.severity != "info"]
 
 
 def test_no_event_log_is_an_info_problem(tmp_path: Path) -> None:
-    got = remote_eventlog.collect(open_target(_target(tmp_path, partial=True)))
+    got = eventlog.collect(open_target(_target(tmp_path, partial=True)))
     assert got.sessions == [] and [p.severity for p in got.problems] == ["info"]

@@ -16,15 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scamscope.triage.collectors import (
-    remote_logmein,
-    remote_quickassist,
-    remote_rustdesk,
-    remote_screenconnect,
-    remote_supremo,
-    remote_ultraviewer,
-    remote_zohoassist,
-)
+from scamscope.triage.collectors import collector
 from scamscope.triage.context import open_target
 from tests.conftest import SHARED, require_shared
 
@@ -61,7 +53,7 @@ def test_rustdesk_log_with_utc_offsets(tmp_path: Path) -> None:
             ]
         ),
     )
-    got = remote_rustdesk.collect(open_target(root))
+    got = collector("remote_rustdesk")(open_target(root))
     [s] = got.sessions
     assert (s.start, s.end) == (utc(2024, 5, 14, 1, 2, 3, 500000), utc(2024, 5, 14, 1, 31))
     assert (s.remote_ip, s.remote_id, s.user) == ("203.0.113.9", "123456789", "taro")
@@ -86,7 +78,7 @@ def test_ultraviewer_connection_log_day_first_local_time(tmp_path: Path) -> None
             ]
         ),
     )
-    got = remote_ultraviewer.collect(open_target(root, tz=TOKYO))
+    got = collector("remote_ultraviewer")(open_target(root, tz=TOKYO))
     [s] = got.sessions
     assert (s.start, s.end) == (utc(2024, 5, 14, 1, 15, 20), utc(2024, 5, 14, 2, 2, 45))
     assert (s.remote_id, s.remote_ip, s.direction) == ("987 654 321", "198.51.100.77", "incoming")
@@ -113,11 +105,11 @@ def test_supremo_zoho_and_logmein_text_logs(tmp_path: Path) -> None:
         "2024-05-14 08:00:00.000 Remote control session started from 198.51.100.5\n2024-05-14 08:45:10.000 Remote control session ended\n",
     )
     ctx = open_target(root)  # no time zone: local times read as UTC, said in a Problem
-    supremo = remote_supremo.collect(ctx)
+    supremo = collector("remote_supremo")(ctx)
     [s] = supremo.sessions
     assert (s.start, s.end, s.remote_id) == (utc(2024, 5, 14, 9, 0, 1), utc(2024, 5, 14, 9, 40), "123 456 789")
     assert any("time zone is unknown" in p.message for p in supremo.problems)
-    zoho = remote_zohoassist.collect(ctx)
+    zoho = collector("remote_zohoassist")(ctx)
     [z] = zoho.sessions
     assert (z.start, z.end, z.remote_ip, z.user) == (
         utc(2024, 5, 14, 13, 0),
@@ -125,7 +117,7 @@ def test_supremo_zoho_and_logmein_text_logs(tmp_path: Path) -> None:
         "192.0.2.44",
         "jiro",
     )  # month-first: "05/14"
-    logmein = remote_logmein.collect(ctx)
+    logmein = collector("remote_logmein")(ctx)
     [m] = logmein.sessions
     assert (m.start, m.end, m.remote_ip) == (utc(2024, 5, 14, 8, 0), utc(2024, 5, 14, 8, 45, 10), "198.51.100.5")
 
@@ -133,7 +125,7 @@ def test_supremo_zoho_and_logmein_text_logs(tmp_path: Path) -> None:
 def test_text_log_of_binary_garbage_is_a_problem(tmp_path: Path) -> None:
     root = tmp_path / "t"
     write(root, "C/ProgramData/LogMeIn/LogMeIn.log", bytes(range(256)) * 50)
-    got = remote_logmein.collect(open_target(root))
+    got = collector("remote_logmein")(open_target(root))
     assert got.sessions == []
     assert {p.path for p in got.problems if p.severity == "warning"} == {"C:/ProgramData/LogMeIn/LogMeIn.log"}
 
@@ -175,7 +167,7 @@ def test_quick_assist_sittings_from_its_webview_history(tmp_path: Path) -> None:
             (f"{base}/", "Quick Assist", utc(2024, 5, 20, 3, 0)),
         ],
     )
-    got = remote_quickassist.collect(open_target(root))
+    got = collector("remote_quickassist")(open_target(root))
     first, second = got.sessions
     assert (first.start, first.end, first.direction, first.user) == (
         utc(2024, 5, 14, 1, 0),
@@ -196,14 +188,14 @@ def test_quick_assist_on_a_real_chromium_history(tmp_path: Path) -> None:
     dest = tmp_path / "t/C/Users/hanako" / QA_HISTORY
     dest.parent.mkdir(parents=True)
     shutil.copyfile(src, dest)
-    got = remote_quickassist.collect(open_target(tmp_path / "t"))
+    got = collector("remote_quickassist")(open_target(tmp_path / "t"))
     assert len([e for e in got.events if e.kind == "remote.log"]) == 69
     assert got.sessions and got.sessions[0].start == utc(2011, 4, 7, 12, 3, 11)
 
 
 def test_quick_assist_corrupt_history(tmp_path: Path) -> None:
     write(tmp_path / "t", "C/Users/hanako/" + QA_HISTORY, b"SQLite format 3\x00" + b"\xff" * 3000)
-    got = remote_quickassist.collect(open_target(tmp_path / "t"))
+    got = collector("remote_quickassist")(open_target(tmp_path / "t"))
     assert got.sessions == [] and len(got.problems) == 1 and got.problems[0].severity == "warning"
 
 
@@ -232,7 +224,7 @@ def test_screenconnect_user_config(tmp_path: Path) -> None:
         "C/Users/hanako/AppData/Local/ScreenConnect Client (cccc3333dddd4444)/user.config",
         '<!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>',
     )
-    got = remote_screenconnect.collect(open_target(root))
+    got = collector("remote_screenconnect")(open_target(root))
     [event] = got.events
     assert event.fields["hosts"] == ["instance-4x7qzp-relay.screenconnect.com"]
     assert event.fields["instance"] == "3f2e8a1c9b7d4e60" and event.user == "hanako"
@@ -244,7 +236,7 @@ def test_screenconnect_user_config(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize("collect", [remote_rustdesk.collect, remote_quickassist.collect, remote_screenconnect.collect])
+@pytest.mark.parametrize("collect", [collector("remote_rustdesk"), collector("remote_quickassist"), collector("remote_screenconnect")])
 def test_absent_sources_are_info_problems(tmp_path: Path, collect) -> None:
     (tmp_path / "t/C/Users/a").mkdir(parents=True)
     got = collect(open_target(tmp_path / "t"))

@@ -22,6 +22,7 @@ import pytest
 from scamscope.triage.collectors import executions, software
 from scamscope.triage.context import open_target
 from scamscope.triage.matching import match_download, match_program, sites_for_url
+from scamscope.triage.remote import eventlog
 from scamscope.triage.types import Collected
 from tests.conftest import SHARED, require_shared
 
@@ -56,6 +57,13 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
+def installed(ctx: object) -> Collected:
+    """What the software collector and the one event log pass (services, MSI) find together."""
+    got = software.collect(ctx)
+    got.extend(eventlog.collect(ctx))
+    return got
+
+
 def by_name(c: Collected, name: str, evidence: str) -> list:
     return [s for s in c.software if s.name == name and s.evidence == evidence]
 
@@ -74,7 +82,7 @@ def windows_volume(tmp_path_factory: pytest.TempPathFactory) -> tuple[Collected,
     place(target, "C/Users/alice/NTUSER.DAT", fixture("plaso/test_data/NTUSER.DAT"))
     ctx = open_target(target)
     assert not ctx.partial  # dissect recognises the Windows folder, though it has no hives
-    return software.collect(ctx), executions.collect(ctx), ctx
+    return installed(ctx), executions.collect(ctx), ctx
 
 
 def test_services_from_real_system_evtx(windows_volume) -> None:
@@ -189,7 +197,7 @@ def test_partial_collection_user_uninstall_and_loose_amcache(tmp_path: Path) -> 
     place(target, "C/Amcache.hve", fixture(AMCACHE))  # a loose copy next to Users/
     ctx = open_target(target)
     assert ctx.partial
-    sw = software.collect(ctx)
+    sw = installed(ctx)
     entries = {s.name: s for s in sw.software if s.evidence == "uninstall_entry"}
     assert set(entries) == {"AnyDesk", "Notepad++ (64-bit x64)", "Speedy PC Pro"}
     anydesk = entries["AnyDesk"]
@@ -203,7 +211,7 @@ def test_partial_collection_user_uninstall_and_loose_amcache(tmp_path: Path) -> 
     assert next(e for e in sw.events if e.fields["name"] == "Speedy PC Pro").fields["install_date"] == "20240115"
     # absent sources of a partial collection are said, not errors
     infos = {p.source for p in sw.problems if p.severity == "info"}
-    assert {"Uninstall (HKLM)", "System.evtx", "Application.evtx"} <= infos
+    assert {"Uninstall (HKLM)", "event log"} <= infos
     assert not [p for p in sw.problems if p.severity != "info"]
     ex = executions.collect(ctx)
     assert sum(s.ref.source == "Amcache.hve InventoryApplicationFile" for s in ex.software) == 183
@@ -351,7 +359,7 @@ def test_corrupt_inputs_become_problems(tmp_path: Path) -> None:
     place(target, "C/Windows/AppCompat/Programs/Amcache.hve", b"regf" + os.urandom(65_536))
     place(target, "C/Users/alice/NTUSER.DAT", os.urandom(8192))
     ctx = open_target(target)
-    sw = software.collect(ctx)
+    sw = installed(ctx)
     ex = executions.collect(ctx)
     # the events before the cut are kept (445 events, 12 of the 25 service installs) and the loss is said
     assert sum(s.evidence == "service" for s in sw.software) == 12

@@ -2,7 +2,9 @@
 
 The triage only reads the evidence. This module proves it: :func:`hash_inputs` is run before the
 target is opened and again after every output is written, and ``evidence.json`` keeps both lists
-plus the comparison. A file that changed, appeared or vanished is listed in ``changed``.
+plus the comparison. A file that changed, appeared or vanished is listed in ``changed``. Every file
+seen is listed, an unreadable one with the reason (``error``), and so is every folder that could not
+be listed (``kind: "folder"``): what it holds was not hashed, nor examined.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class InputFile:
     mtime_ns: int
     sha256: str | None  # None when the file could not be read (the error says why)
     error: str | None = None
+    kind: str = "file"  # "folder": a folder that could not be listed (its content is unknown)
 
 
 @dataclass
@@ -71,12 +74,15 @@ def now_utc() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def input_files(target: Path) -> list[Path]:
-    """Every file that makes up the evidence: all files under a directory, or an image and its segments."""
+def input_files(target: Path, unreadable: list[OSError] | None = None) -> list[Path]:
+    """Every file that makes up the evidence: all files under a directory, or an image and its segments.
+
+    A folder that cannot be listed is appended to ``unreadable`` (its OSError, with ``filename``).
+    """
     target = Path(target)
     if target.is_dir():
         found = []
-        for dirpath, dirnames, filenames in os.walk(target, followlinks=False):
+        for dirpath, dirnames, filenames in os.walk(target, followlinks=False, onerror=unreadable.append if unreadable is not None else None):
             dirnames.sort()
             found += [Path(dirpath) / name for name in sorted(filenames)]
         return found
@@ -105,7 +111,8 @@ def hash_inputs(target: Path) -> list[InputFile]:
     target = Path(target)
     base = target if target.is_dir() else target.parent
     out = []
-    for p in input_files(target):
+    unreadable: list[OSError] = []
+    for p in input_files(target, unreadable):
         rel = p.relative_to(base).as_posix() if target.is_dir() else str(p)
         try:
             st = p.lstat()
@@ -118,6 +125,11 @@ def hash_inputs(target: Path) -> list[InputFile]:
             out.append(InputFile(rel, st.st_size, st.st_mtime_ns, sha256_file(p)))
         except OSError as exc:
             out.append(InputFile(rel, 0, 0, None, f"{type(exc).__name__}: {exc.strerror or exc}"))
+    for exc in unreadable:
+        folder = Path(exc.filename or target)
+        rel = (folder.relative_to(base).as_posix() if target.is_dir() else str(folder)) + "/"
+        error = f"folder unreadable ({type(exc).__name__}: {exc.strerror or exc}): the files in it were not hashed nor examined"
+        out.append(InputFile(rel, 0, 0, None, error, kind="folder"))
     return out
 
 

@@ -107,4 +107,6 @@ def guarded(out: Collected, source: str, part: Callable[..., None], *args: Any) 
     try:
         part(*args)
     except (Exception, RecursionError) as exc:
-        out.problems.append(Problem(source, f"stopped by an unexpected error: {type(exc).__name__}: {str(exc)[:200]}", severity="error"))
+        from scamscope.triage.remote.common import reason
+
+        out.problems.append(Problem(source, f"stopped by an unexpected error: {reason(exc)}", severity="error"))

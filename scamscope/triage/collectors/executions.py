@@ -17,7 +17,6 @@ from scamscope.triage.collectors._util import (
     apply_match,
     aware,
     child,
-    display_path,
     guarded,
     software_event,
     text,
@@ -25,6 +24,7 @@ from scamscope.triage.collectors._util import (
 )
 from scamscope.triage.context import TriageContext
 from scamscope.triage.matching import basename, match_program
+from scamscope.triage.remote.common import reason, shown_path
 from scamscope.triage.types import Collected, Problem, Ref, Software
 
 AMCACHE_PATHS = (("Windows", "AppCompat", "Programs", "Amcache.hve"), ("Amcache.hve",))
@@ -85,11 +85,11 @@ def _amcache(ctx: TriageContext, out: Collected) -> None:
     if path is None:
         out.problems.append(Problem("Amcache.hve", "absent: program execution/installation inventory unknown", severity="info"))
         return
-    shown = display_path(path)
+    shown = shown_path(ctx, path)
     try:
         plugin = _amcache_plugin(path)
     except Exception as exc:
-        out.problems.append(Problem("Amcache.hve", f"not a readable registry hive ({type(exc).__name__}: {str(exc)[:160]})", shown))
+        out.problems.append(Problem("Amcache.hve", f"not a readable registry hive ({reason(exc)})", shown))
         return
     out.sources_read.append(Ref("Amcache.hve", shown))
     for section, method, add in (
@@ -107,10 +107,10 @@ def _amcache(ctx: TriageContext, out: Collected) -> None:
                 try:
                     add(out, record, Ref(f"Amcache.hve {section}", shown))
                 except Exception as exc:
-                    out.problems.append(Problem("Amcache.hve", f"{section} entry: {type(exc).__name__}: {str(exc)[:120]}", shown))
+                    out.problems.append(Problem("Amcache.hve", f"{section} entry: {reason(exc)}", shown))
         except (Exception, RecursionError) as exc:
             out.problems.append(
-                Problem("Amcache.hve", f"{section} corrupt after {n} entries ({type(exc).__name__}: {str(exc)[:120]})", shown)
+                Problem("Amcache.hve", f"{section} corrupt after {n} entries ({reason(exc)})", shown)
             )
 
 
@@ -229,20 +229,19 @@ def _prefetch(ctx: TriageContext, out: Collected) -> None:
     try:
         files = sorted((p for p in folder.iterdir() if p.name.lower().endswith(".pf")), key=lambda p: p.name)
     except Exception as exc:
-        out.problems.append(Problem("Prefetch", f"folder unreadable: {type(exc).__name__}: {exc}", display_path(folder)))
+        out.problems.append(Problem("Prefetch", f"folder unreadable ({reason(exc)}): program executions unknown", shown_path(ctx, folder), severity="error"))
         return
     if not files:
-        out.problems.append(Problem("Prefetch", "folder is empty (Prefetch disabled, or cleared)", display_path(folder), severity="info"))
+        out.problems.append(Problem("Prefetch", "folder is empty (Prefetch disabled, or cleared)", shown_path(ctx, folder), severity="info"))
     for path in files[:MAX_PREFETCH]:
-        _read_pf(out, path)
+        _read_pf(out, path, shown_path(ctx, path))
     if len(files) > MAX_PREFETCH:
-        out.problems.append(Problem("Prefetch", f"read the first {MAX_PREFETCH} of {len(files)} files", display_path(folder)))
+        out.problems.append(Problem("Prefetch", f"read the first {MAX_PREFETCH} of {len(files)} files", shown_path(ctx, folder)))
 
 
-def _read_pf(out: Collected, path: Any) -> None:
+def _read_pf(out: Collected, path: Any, shown: str) -> None:
     from dissect.target.plugins.os.windows.prefetch import Prefetch
 
-    shown = display_path(path)
     try:
         with path.open("rb") as fh:
             pf = Prefetch(fh)
@@ -252,7 +251,7 @@ def _read_pf(out: Collected, path: Any) -> None:
             runs = _int(pf.fn.run_count)
             metrics = [m for m in (pf.metrics or []) if isinstance(m, str)]
     except Exception as exc:
-        out.problems.append(Problem("Prefetch", f"{path.name}: not a readable prefetch file ({type(exc).__name__}: {str(exc)[:120]})", shown))
+        out.problems.append(Problem("Prefetch", f"{path.name}: not a readable prefetch file ({reason(exc)})", shown))
         return
     out.sources_read.append(Ref("Prefetch", shown))
     if not exe:

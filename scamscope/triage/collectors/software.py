@@ -3,28 +3,27 @@ services installed (System event 7045) and Windows Installer events (Application
 
 Registry: dissect's registry plugin when the target has one (full images); every user hive it did
 not map (partial collections, profiles missing from ProfileList) is opened directly with
-dissect's regf reader (``regutil.RegfHive``). Event logs: read with dissect's EVTX parser
-(``dissect.eventlog``) from ``Windows/System32/winevt/Logs``. Each entry is matched against
+dissect's regf reader (``regutil.RegfHive``). Event logs are read once for every collector by
+:mod:`scamscope.triage.remote.eventlog`, which hands the 7045 and MsiInstaller records to
+:func:`services_installed` and :func:`msi_installs` here. Each entry is matched against
 data/remote_tools.toml and data/fake_software.toml (:mod:`scamscope.triage.matching`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from scamscope.triage.collectors._util import apply_match, aware, child, display_path, guarded, software_event, text
 from scamscope.triage.context import TriageContext
 from scamscope.triage.matching import match_program
+from scamscope.triage.remote.common import reason, shown_path
 from scamscope.triage.types import NO_SOFTWARE_HIVE, Collected, Problem, Ref, Software
 
 UNINSTALL = "Microsoft\\Windows\\CurrentVersion\\Uninstall"
 HKLM_KEYS = (f"HKLM\\SOFTWARE\\{UNINSTALL}", f"HKLM\\SOFTWARE\\WOW6432Node\\{UNINSTALL}")
 USER_KEYS = (f"Software\\{UNINSTALL}", f"Software\\WOW6432Node\\{UNINSTALL}")
-LOGS_DIR = ("Windows", "System32", "winevt", "Logs")
-MAX_EVENTS = 2_000_000  # per log file
 
 # MsiInstaller event IDs (Microsoft: "Windows Installer event logging")
 MSI_INSTALLED = 1033  # Data: product name, version, language, status, manufacturer
@@ -41,12 +40,9 @@ _EXE = re.compile(r'^\s*"([^"]+)"|^\s*(\S.*?\.(?:exe|sys|dll|com|bat|cmd|ps1|msi
 
 
 def collect(ctx: TriageContext) -> Collected:
+    """Uninstall keys; services and MSI installs come from the one event log pass (:func:`services_installed`, :func:`msi_installs`)."""
     out = Collected()
     guarded(out, "Uninstall keys", _uninstall_entries, ctx, out)
-    sids = {h.sid: h.name for h in ctx.user_homes() if h.sid}
-    logs = _logs_dir(ctx)
-    guarded(out, "System.evtx", _services, out, logs, sids)
-    guarded(out, "Application.evtx", _msi, out, logs, sids)
     return out
 
 
@@ -82,7 +78,7 @@ def _uninstall_entries(ctx: TriageContext, out: Collected) -> None:
         found += 1
         if display_path(hive_path).lower() in mapped:
             continue  # already read through dissect's registry
-        _read_user_hive(out, hive_path, home.name)
+        _read_user_hive(out, hive_path, home.name, shown_path(ctx, hive_path))
     if not found:
         out.problems.append(Problem("Uninstall (HKCU)", "no NTUSER.DAT found in any user profile", severity="info"))
 
@@ -106,7 +102,7 @@ def _keys(registry: Any, path: str, out: Collected) -> list[Any]:
     except (RegistryKeyNotFoundError, HiveUnavailableError):
         return []
     except Exception as exc:
-        out.problems.append(Problem("registry", f"{path}: {type(exc).__name__}: {str(exc)[:160]}"))
+        out.problems.append(Problem("registry", f"{path}: {reason(exc)}"))
         return []
 
 
@@ -123,14 +119,13 @@ def _hive_path(key: Any, fallback: str) -> str:
     return display_path(path) if path is not None else fallback
 
 
-def _read_user_hive(out: Collected, path: Any, user: str) -> None:
+def _read_user_hive(out: Collected, path: Any, user: str, shown: str) -> None:
     from dissect.target.helpers.regutil import RegfHive
 
-    shown = display_path(path)
     try:
         hive = RegfHive(path)
     except Exception as exc:
-        out.problems.append(Problem("NTUSER.DAT", f"not a readable registry hive ({type(exc).__name__}: {str(exc)[:160]})", shown))
+        out.problems.append(Problem("NTUSER.DAT", f"not a readable registry hive ({reason(exc)})", shown))
         return
     out.sources_read.append(Ref("NTUSER.DAT", shown))
     user_uninstall_entries(out, hive, shown, user)
@@ -146,7 +141,7 @@ def user_uninstall_entries(out: Collected, hive: Any, shown: str, user: str | No
         except RegistryKeyNotFoundError:
             continue
         except Exception as exc:
-            out.problems.append(Problem("NTUSER.DAT", f"{key_path}: {type(exc).__name__}: {str(exc)[:160]}", shown))
+            out.problems.append(Problem("NTUSER.DAT", f"{key_path}: {reason(exc)}", shown))
             continue
         _add_uninstall_key(out, key, shown, "NTUSER.DAT", user)
 
@@ -155,13 +150,13 @@ def _add_uninstall_key(out: Collected, key: Any, hive_path: str, hive_label: str
     try:
         subkeys = list(key.subkeys())
     except Exception as exc:
-        out.problems.append(Problem(hive_label, f"Uninstall key unreadable: {type(exc).__name__}: {str(exc)[:160]}", hive_path))
+        out.problems.append(Problem(hive_label, f"Uninstall key unreadable: {reason(exc)}", hive_path))
         return
     for sub in subkeys:
         try:
             _add_uninstall_entry(out, sub, hive_path, hive_label, user)
         except Exception as exc:  # one damaged entry never hides the others
-            out.problems.append(Problem(hive_label, f"Uninstall entry {getattr(sub, 'name', '?')}: {type(exc).__name__}: {str(exc)[:120]}", hive_path))
+            out.problems.append(Problem(hive_label, f"Uninstall entry {getattr(sub, 'name', '?')}: {reason(exc)}", hive_path))
 
 
 def _add_uninstall_entry(out: Collected, sub: Any, hive_path: str, hive_label: str, user: str | None) -> None:
@@ -240,81 +235,13 @@ def _install_date(value: str | None) -> datetime | None:
 # --- event logs ---------------------------------------------------------------------------------------
 
 
-def _logs_dir(ctx: TriageContext) -> Any:
-    return child(ctx.root, *LOGS_DIR)
-
-
-def iter_evtx(out: Collected, path: Any, label: str, wanted: set[int]) -> Iterator[dict[str, Any]]:
-    """Events of ``path`` whose EventID is in ``wanted``, as dicts of plain values (dissect's
-    ``format_value``); a corrupt or truncated log gives what was read plus a problem."""
-    from dissect.eventlog import evtx
-    from dissect.target.plugins.os.windows.log.evtx import format_value
-
-    shown = display_path(path)
-    try:
-        fh = path.open("rb")
-    except Exception as exc:
-        out.problems.append(Problem(label, f"cannot be opened: {type(exc).__name__}: {str(exc)[:160]}", shown))
-        return
-    seen = 0
-    try:
-        with fh:
-            log = evtx.Evtx(fh)
-            if bytes(log.header.magic) != b"ElfFile\x00":
-                out.problems.append(Problem(label, "not an EVTX event log (bad signature)", shown))
-                return
-            out.sources_read.append(Ref(label, shown))
-            _check_size(out, path, log.header, label, shown)
-            for record in log:
-                seen += 1
-                if seen > MAX_EVENTS:
-                    out.problems.append(Problem(label, f"stopped after {MAX_EVENTS:,} events", shown))
-                    return
-                try:
-                    event_id = int(format_value(record.get("EventID")) or -1)
-                except (TypeError, ValueError):
-                    continue
-                if event_id in wanted:
-                    yield {k: format_value(v) for k, v in record.items()} | {"EventID": event_id}
-    except (Exception, RecursionError) as exc:
-        out.problems.append(
-            Problem(label, f"corrupt or truncated after {seen:,} events ({type(exc).__name__}: {str(exc)[:120]}); events before it kept", shown)
-        )
-
-
-def _check_size(out: Collected, path: Any, header: Any, label: str, shown: str) -> None:
-    """dissect stops quietly at a short chunk: say so when the file holds fewer chunks than its header counts."""
-    try:
-        size = path.stat().st_size
-        expected = int(header.header_block_size) + int(header.num_chunks) * 0x10000
-    except Exception:
-        return
-    if size < expected:
-        have = max(0, (size - int(header.header_block_size)) // 0x10000)
-        out.problems.append(
-            Problem(label, f"truncated: {size:,} bytes hold {have} of the {int(header.num_chunks)} chunks the header counts; events of the missing chunks are lost", shown)
-        )
-
-
-def _log(out: Collected, logs: Any, name: str, what: str) -> Any:
-    path = child(logs, name) if logs is not None else None
-    if path is None:
-        out.problems.append(Problem(name, f"event log absent: {what} unknown", severity="info"))
-    return path
-
-
 def _ts(event: dict[str, Any]) -> datetime | None:
     return aware(event.get("TimeCreated_SystemTime"))
 
 
-def _services(out: Collected, logs: Any, sids: dict[str, str]) -> None:
-    path = _log(out, logs, "System.evtx", "services installed (7045)")
-    if path is None:
-        return
-    shown = display_path(path)
-    for ev in iter_evtx(out, path, "System.evtx", {SERVICE_INSTALLED}):
-        if "service control manager" not in (text(ev.get("Provider_Name")) or "").lower():
-            continue
+def services_installed(out: Collected, events: list[dict[str, Any]], sids: dict[str, str]) -> None:
+    """Service Control Manager 7045 records (plain values, ``_file`` / ``_path`` of their log) -> services installed."""
+    for ev in events:
         ts = _ts(ev)
         name = text(ev.get("ServiceName"), 300) or text(ev.get("param1"), 300)
         if ts is None or not name:
@@ -322,7 +249,7 @@ def _services(out: Collected, logs: Any, sids: dict[str, str]) -> None:
         image = text(ev.get("ImagePath"), 1000) or text(ev.get("param2"), 1000)
         sid = text(ev.get("Security_UserID"), 200)
         sw = Software(
-            name=name, evidence="service", ref=Ref("System.evtx", shown, _int(ev.get("EventRecordID"))),
+            name=name, evidence="service", ref=Ref(ev["_file"], ev["_path"], _int(ev.get("EventRecordID"))),
             path=exe_path(image) or image, user=sids.get(sid or ""), installed=ts,
         )
         apply_match(sw, match_program(name, exe_path(image)))
@@ -336,12 +263,13 @@ def _services(out: Collected, logs: Any, sids: dict[str, str]) -> None:
         )
 
 
-def _msi(out: Collected, logs: Any, sids: dict[str, str]) -> None:
-    path = _log(out, logs, "Application.evtx", "Windows Installer (MSI) installs")
-    if path is None:
-        return
-    shown = display_path(path)
-    events = [ev for ev in iter_evtx(out, path, "Application.evtx", MSI_IDS) if "msiinstaller" in (text(ev.get("Provider_Name")) or "").lower()]
+def msi_installs(out: Collected, records: list[dict[str, Any]], sids: dict[str, str]) -> None:
+    """MsiInstaller records of the Application log (plain values, ``_file`` / ``_path``) -> installs, removals."""
+    events = []
+    for ev in records:
+        eid = _int(ev.get("EventID"))
+        if eid in MSI_IDS:
+            events.append(ev | {"EventID": eid})
     # 1033/1034 carry the product fields; 11707/11724 repeat them as a sentence a moment later
     detailed = {(ev["EventID"], _data(ev)[0].lower()) for ev in events if ev["EventID"] in (MSI_INSTALLED, MSI_REMOVED) and _data(ev)}
     for ev in events:
@@ -350,7 +278,7 @@ def _msi(out: Collected, logs: Any, sids: dict[str, str]) -> None:
             continue
         eid, data = ev["EventID"], _data(ev)
         sid = text(ev.get("Security_UserID"), 200)
-        ref = Ref("Application.evtx", shown, _int(ev.get("EventRecordID")))
+        ref = Ref(ev["_file"], ev["_path"], _int(ev.get("EventRecordID")))
         common = {"event_id": eid, "sid": sid, "data": data[:8]}
         if eid in (MSI_INSTALLED, MSI_REMOVED):
             if not data:

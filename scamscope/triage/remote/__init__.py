@@ -1,10 +1,13 @@
 """Remote-access tools: their logs parsed into sessions, transfers and timeline events.
 
-One module per tool (or family) holds the parsing; the collectors in
-``scamscope.triage.collectors.remote_*`` call them. Both a full Windows target and a partial
-collection go through the same parsers: files are found by walking the volume and every user home
-(plus whatever dissect's remote-access plugins found on a full target), then read here with line
-numbers so that every record points at its line.
+One module per tool (or family) holds the parsing, as a :class:`~scamscope.triage.remote.common.Parser`
+run by the shared skeleton :func:`~scamscope.triage.remote.common.collect_tool`; the registry in
+:mod:`scamscope.triage.collectors` lists them. Both a full Windows target and a partial collection go
+through the same parsers: files are found by walking the volume and every user home (plus whatever
+dissect's remote-access plugins found on a full target), then streamed with line numbers so that
+every record points at its line. Event log records of the tools (ScreenConnect, LogMeIn) come from
+the one pass over the event logs (:mod:`scamscope.triage.remote.eventlog`). Labels, globs and
+providers of every tool are in ``scamscope/data/remote_tools.toml`` (:func:`tool`, :func:`label`).
 
 :func:`tool_for` maps a program's display name or executable to the tool key of
 ``scamscope/data/remote_tools.toml`` (for the software / execution collectors).

@@ -18,25 +18,29 @@ Message texts were checked against real traces (DFIR Artifact Museum, artemis-ap
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scamscope import rx
+from scamscope.triage.remote import label
 from scamscope.triage.remote.common import (
     Found,
     Out,
+    Parser,
     Text,
     attach_transfers,
-    dissect_files,
-    find_files,
     safely,
     size_to_bytes,
 )
-from scamscope.triage.types import Collected, Ref, Session, Transfer
+from scamscope.triage.types import Ref, Session, Transfer
+
+if TYPE_CHECKING:
+    from scamscope.triage.context import TriageContext
 
 KEY = "anydesk"
-LABEL = "AnyDesk"
+LABEL = label(KEY)
 TIME_NOTE = "AnyDesk logs UTC"
 
 # "level date time" is matched; the rest is split at the first " - " (no backtracking on hostile lines)
@@ -77,6 +81,7 @@ RE_FILE_TRANSFER = rx.compile(
     r"'(?P<name>.*)'\s*(?:\((?P<progress>[^)]*)\))?\s*$",
     ignore_case=True,
 )
+
 RE_SIZE_OF = re.compile(r"out of\s+(?P<num>[\d.,]+)\s*(?P<unit>[KMGT]?i?B)", re.IGNORECASE)
 
 ACCESS = {
@@ -121,8 +126,9 @@ class Contact:
     last: datetime | None = None
 
 
-def parse_trace_lines(out: Out, text: Text, found: Found) -> list[Line]:
-    lines = []
+def parse_trace_lines(out: Out, text: Text, found: Found) -> Iterator[Line]:
+    """The trace's lines in AnyDesk's format, one at a time (a trace of any size is never held whole)."""
+    parsed = 0
     for number, raw in text.lines:
         m = RE_TRACE.match(raw)
         if not m:
@@ -144,7 +150,8 @@ def parse_trace_lines(out: Out, text: Text, found: Found) -> list[Line]:
         except ValueError:
             continue
         numbers = [t for t in head if t.isdigit()]
-        lines.append(
+        parsed += 1
+        yield (
             Line(
                 number=number,
                 ts=ts.replace(tzinfo=UTC),
@@ -155,9 +162,8 @@ def parse_trace_lines(out: Out, text: Text, found: Found) -> list[Line]:
                 found=found,
             )
         )
-    if text.lines and not lines:
+    if not parsed and text.lines:
         out.problem(f"{LABEL} trace", "no line in AnyDesk's trace format (not a trace, or corrupt)", found.shown)
-    return lines
 
 
 class TraceReader:
@@ -577,47 +583,42 @@ def build_sessions(
     return [r[0] for r in results], results
 
 
-def collect(ctx: Any) -> Collected:
-    out = Out(KEY, LABEL)
-    from scamscope.triage.remote import tool
+class AnyDeskParser(Parser):
+    """Traces (session lines), ``connection_trace.txt`` (how access was granted), ``file_transfer_trace.txt``."""
 
-    entry = tool(KEY)
-    extra = dissect_files(ctx, "anydesk", ("trace_files", "filetransfer_files"))
-    files = find_files(ctx, entry.get("system_globs", []), entry.get("user_globs", []), extra)
-    if not files:
-        out.absent("AnyDesk trace, connection_trace.txt or file_transfer_trace.txt")
-        return out.collected
-    contacts: list[Contact] = []
-    entries: list[TraceEntry] = []
-    transfers: list[Transfer] = []  # from the traces ("N files prepared"), their events already added
-    listed: list[Transfer] = []  # from file_transfer_trace.txt
-    for found in files:
+    key = KEY
+    looked_for = "{label} trace, connection_trace.txt or file_transfer_trace.txt"
+    dissect = ("anydesk", ("trace_files", "filetransfer_files"))
+
+    def __init__(self, out: Out, ctx: TriageContext) -> None:
+        super().__init__(out, ctx)
+        self.contacts: list[Contact] = []
+        self.entries: list[TraceEntry] = []
+        self.transfers: list[Transfer] = []  # from the traces ("N files prepared"), their events already added
+        self.listed: list[Transfer] = []  # from file_transfer_trace.txt
+
+    def source(self, found: Found) -> str:
         name = found.path.name.lower()
-        kind = (
-            "connection_trace.txt"
-            if name == "connection_trace.txt"
-            else "file_transfer_trace.txt"
-            if name == "file_transfer_trace.txt"
-            else found.path.name
-        )
-        text = out.read(kind, found)
-        if text is None:
-            continue
+        return name if name in ("connection_trace.txt", "file_transfer_trace.txt") else found.path.name
+
+    def feed(self, found: Found, data: Text) -> None:
+        name = found.path.name.lower()
         if name == "connection_trace.txt":
-            entries += safely(out, "connection_trace.txt", parse_connection_trace, out, text, found) or []
+            self.entries += parse_connection_trace(self.out, data, found)
         elif name == "file_transfer_trace.txt":
-            listed += safely(out, "file_transfer_trace.txt", parse_file_transfers, out, text, found) or []
+            self.listed += parse_file_transfers(self.out, data, found)
         else:
-            reader = TraceReader(out, found)
-            for line in safely(out, found.path.name, parse_trace_lines, out, text, found) or []:
-                safely(out, found.path.name, reader.feed, line)
-            contacts += reader.contacts
-            transfers += reader.transfers
-    sessions_refs = safely(out, "sessions", build_sessions, out, contacts, entries)
-    sessions, detailed = sessions_refs if sessions_refs else ([], [])
-    for transfer in listed:
-        out.transfer_event(transfer)
-    attach_transfers(sessions, listed + transfers)
-    for session, start_ref, end_ref in detailed:
-        out.add_session(session, start_ref, end_ref)
-    return out.collected
+            reader = TraceReader(self.out, found)
+            for line in parse_trace_lines(self.out, data, found):
+                safely(self.out, found.path.name, reader.feed, line)
+            self.contacts += reader.contacts
+            self.transfers += reader.transfers
+
+    def finish(self) -> None:
+        out = self.out
+        sessions, detailed = build_sessions(out, self.contacts, self.entries)
+        for transfer in self.listed:
+            out.transfer_event(transfer)
+        attach_transfers(sessions, self.listed + self.transfers)
+        for session, start_ref, end_ref in detailed:
+            out.add_session(session, start_ref, end_ref)

@@ -2,31 +2,46 @@
 
 Finding files works the same on a full Windows target and on a partial collection: a
 case-insensitive walk under the volume root and under every user home (dissect's glob is
-case-sensitive on a directory-mapped partial collection). Reading never trusts the file: a size
-cap, BOM / UTF-16 detection, NUL runs (AnyDesk traces after a crash hold them) stripped, and a
-count of undecodable lines so that a corrupt log becomes a :class:`Problem`.
+case-sensitive on a directory-mapped partial collection). A folder or file the walk cannot read is
+a :class:`Problem` with its path and the operating system's reason, never a silent gap.
+
+Reading never trusts the file and never caps it: a log of any size is streamed line by line with
+bounded memory (:class:`Text`), with BOM / UTF-16 detection, NUL runs (AnyDesk traces after a crash
+hold them) stripped, over-long lines cut before parsing, and counts of what was cut or dropped so
+that a corrupt log becomes a :class:`Problem`.
+
+Every tool's parser runs in one skeleton, :func:`collect_tool`: find its files -> stream each one
+-> feed the parser -> let it build sessions; the one place that catches a collector's failure is
+the pipeline (:func:`scamscope.triage.pipeline.run_collectors`).
 """
 
 from __future__ import annotations
 
+import codecs
 import fnmatch
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from scamscope.triage.types import Collected, Event, Problem, Ref, Session, Transfer
 
-MAX_LOG_BYTES = 64 * 1024 * 1024  # a text log bigger than this is read up to here (and said so)
+if TYPE_CHECKING:
+    from scamscope.triage.context import TriageContext
+
 MAX_WALK_ENTRIES = 20000  # directory entries looked at by one ``**`` walk
 MAX_EVENTS_PER_FILE = 2000  # remote.log events one file may add to the timeline
 MAX_LINE_CHARS = 4096  # longer lines are cut before parsing (bounds regex work on hostile input)
+MAX_LINE_BYTES = 4 * MAX_LINE_CHARS + 4  # bytes of one line kept while streaming (the rest up to its end is skipped)
+CHUNK = 1024 * 1024  # bytes read at a time when streaming a log
 TAGS = ["remote_tool"]
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
 _DRIVE = re.compile(r"^([a-zA-Z]):/")
 _IPV4 = re.compile(r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b")
+
+OnError = Callable[[Any, BaseException], None]
 
 
 def display_path(path: Any) -> str:
@@ -41,10 +56,58 @@ def display_path(path: Any) -> str:
     return text
 
 
-def _children(directory: Any) -> list[Any]:
+def shown_path(ctx: TriageContext, path: Any) -> str:
+    """A path of the target as a person reads it: under the Windows volume's root -> ``C:/...``.
+
+    The root may be ``sysvol`` (a full target), ``c:`` or ``/`` (a Windows collection mapped by the
+    context), so the path is taken relative to it rather than guessed from its prefix.
+    """
+    text = str(path).replace("\\", "/")
+    root = str(getattr(ctx, "root", "") or "").replace("\\", "/").rstrip("/")
+    if root and text.lower().startswith(root.lower() + "/"):
+        return "C:/" + text[len(root) + 1 :]
+    if root == "" and getattr(ctx, "partial", False) and text.startswith("/") and not text.lower().startswith(("/sysvol/", "/c:/")):
+        return "C:" + text
+    return display_path(text)
+
+
+def reason(exc: BaseException) -> str:
+    """Why a read failed, for a person: the OS error under dissect's wrappers (which often carry no message).
+
+    ``FilesystemError(None)`` caused by ``PermissionError(13, ...)`` -> ``"PermissionError: Permission
+    denied (errno 13)"``; an exception with an empty message says so instead of ``None``.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and (current.strerror or current.errno):
+            errno = f" (errno {current.errno})" if current.errno else ""
+            return f"{type(current).__name__}: {current.strerror or current}{errno}"
+        current = current.__cause__ or current.__context__
+    message = str(exc) if exc.args and exc.args != (None,) else ""
+    return f"{type(exc).__name__}: {message[:200] or 'no reason given by the reader'}"
+
+
+class WalkLimit(Exception):
+    """A ``**`` walk met more than :data:`MAX_WALK_ENTRIES` entries and stopped (passed to ``on_error``)."""
+
+
+def _over_budget(current: Any, budget: list[int], on_error: OnError | None) -> bool:
+    budget[0] += 1
+    if budget[0] <= MAX_WALK_ENTRIES:
+        return False
+    if budget[0] == MAX_WALK_ENTRIES + 1 and on_error is not None:
+        on_error(current, WalkLimit(f"more than {MAX_WALK_ENTRIES:,} entries: the search stopped here"))
+    return True
+
+
+def _children(directory: Any, on_error: OnError | None) -> list[Any]:
     try:
         return list(directory.iterdir())
-    except Exception:
+    except Exception as exc:
+        if on_error is not None and _is_dir(directory):
+            on_error(directory, exc)
         return []
 
 
@@ -62,15 +125,17 @@ def _is_file(path: Any) -> bool:
         return False
 
 
-def ci_glob(base: Any, pattern: str) -> list[Any]:
+def ci_glob(base: Any, pattern: str, on_error: OnError | None = None) -> list[Any]:
     """Case-insensitive glob of ``pattern`` (``/``-separated, ``*``, ``?``, ``[..]`` and ``**``) under ``base``.
 
     Works on any dissect TargetPath; returns paths with their real case. ``**`` matches zero or more
-    directories (bounded by :data:`MAX_WALK_ENTRIES`).
+    directories (bounded by :data:`MAX_WALK_ENTRIES`). ``on_error(folder, exception)`` is called for
+    every folder on the way that cannot be listed (unreadable, damaged), and with a
+    :class:`WalkLimit` where the bound stopped the walk.
     """
     parts = [p for p in pattern.replace("\\", "/").split("/") if p]
     found: list[Any] = []
-    _walk(base, parts, found, [0])
+    _walk(base, parts, found, [0], on_error)
     seen: set[str] = set()
     unique = []
     for p in found:
@@ -81,38 +146,36 @@ def ci_glob(base: Any, pattern: str) -> list[Any]:
     return unique
 
 
-def _walk(current: Any, parts: list[str], found: list[Any], budget: list[int]) -> None:
+def _walk(current: Any, parts: list[str], found: list[Any], budget: list[int], on_error: OnError | None) -> None:
     if not parts:
         found.append(current)
         return
     head, rest = parts[0], parts[1:]
     if head == "**":
-        _walk(current, rest, found, budget)  # zero directories
-        for child in _children(current):
-            budget[0] += 1
-            if budget[0] > MAX_WALK_ENTRIES:
+        _walk(current, rest, found, budget, on_error)  # zero directories
+        for child in _children(current, on_error):
+            if _over_budget(current, budget, on_error):
                 return
             if _is_dir(child):
-                _walk(child, parts, found, budget)
+                _walk(child, parts, found, budget, on_error)
         return
     if not _GLOB_CHARS.search(head):
         direct = current.joinpath(head)
         try:
             if direct.exists() and direct.name == head:
-                _walk(direct, rest, found, budget)
+                _walk(direct, rest, found, budget, on_error)
                 return
         except Exception:
-            pass
+            pass  # listing the folder below says why
     want = head.lower()
-    for child in _children(current):
-        budget[0] += 1
-        if budget[0] > MAX_WALK_ENTRIES:
+    for child in _children(current, on_error):
+        if _over_budget(current, budget, on_error):
             return
         name = child.name.lower()
         if name == want or (_GLOB_CHARS.search(head) and fnmatch.fnmatchcase(name, want)):
             if rest and not _is_dir(child):
                 continue
-            _walk(child, rest, found, budget)
+            _walk(child, rest, found, budget, on_error)
 
 
 @dataclass
@@ -129,38 +192,71 @@ class Found:
 
 
 def find_files(
-    ctx: Any, system_globs: Iterable[str] = (), user_globs: Iterable[str] = (), extra: Iterable[Found] = ()
+    ctx: TriageContext,
+    system_globs: Iterable[str] = (),
+    user_globs: Iterable[str] = (),
+    extra: Iterable[Found] = (),
+    out: Out | None = None,
+    what: str = "files",
 ) -> list[Found]:
     """Files matching ``system_globs`` (relative to the volume root) and ``user_globs`` (relative to each home).
 
-    ``extra`` adds files found another way (dissect's plugins); duplicates are dropped.
+    ``extra`` adds files found another way (dissect's plugins); duplicates are dropped. With ``out``,
+    every folder on the way that cannot be listed is an error Problem (``what`` may be in it).
     """
-    out: list[Found] = []
+    found: list[Found] = []
     seen: set[str] = set()
+    on_error = _folder_errors(ctx, out, what) if out is not None else None
 
-    def add(path: Any, user: str | None) -> None:
-        key = display_path(path).lower()
-        if key not in seen and _is_file(path):
-            seen.add(key)
-            out.append(Found(path, user))
+    def add(path: Any, user: str | None, label: str | None = None) -> None:
+        shown = label or shown_path(ctx, path)
+        if shown.lower() in seen:
+            return
+        try:
+            is_file = path.is_file()
+        except Exception as exc:
+            if out is not None:
+                out.problem(out.label, f"cannot be examined ({reason(exc)})", shown, "error")
+            return
+        if is_file:
+            seen.add(shown.lower())
+            found.append(Found(path, user, shown))
 
     for pattern in system_globs:
-        for path in ci_glob(ctx.root, pattern):
+        for path in ci_glob(ctx.root, pattern, on_error):
             add(path, None)
     try:
         homes = ctx.user_homes()
-    except Exception:
+    except Exception as exc:
         homes = []
+        if out is not None:
+            out.problem(out.label, f"user profiles could not be listed ({reason(exc)}): their {what} were not looked for")
     for home in homes:
         for pattern in user_globs:
-            for path in ci_glob(home.home, pattern):
+            for path in ci_glob(home.home, pattern, on_error):
                 add(path, home.name)
     for f in extra:
-        add(f.path, f.user)
-    return out
+        add(f.path, f.user, f.label)
+    return found
 
 
-def dissect_files(ctx: Any, namespace: str, attributes: Iterable[str]) -> list[Found]:
+def _folder_errors(ctx: TriageContext, out: Out, what: str) -> OnError:
+    reported: set[str] = set()
+
+    def on_error(folder: Any, exc: BaseException) -> None:
+        shown = shown_path(ctx, folder)
+        if shown.lower() in reported:
+            return
+        reported.add(shown.lower())
+        if isinstance(exc, WalkLimit):
+            out.problem(out.label, f"{exc}; {what} further in may have been missed", shown)
+        else:
+            out.problem(out.label, f"folder unreadable ({reason(exc)}): {what} in it cannot be read", shown, "error")
+
+    return on_error
+
+
+def dissect_files(ctx: TriageContext, namespace: str, attributes: Iterable[str]) -> list[Found]:
     """Files that a dissect remote-access plugin found (full Windows targets only; ``[]`` when it cannot run).
 
     The plugins (``anydesk``, ``teamviewer``, ``splashtop``, ``rustdesk``) resolve user homes from the
@@ -175,7 +271,11 @@ def dissect_files(ctx: Any, namespace: str, attributes: Iterable[str]) -> list[F
         return []
     out = []
     for attribute in attributes:
-        for item in getattr(plugin, attribute, None) or ():
+        try:
+            items = list(getattr(plugin, attribute, None) or ())
+        except Exception:  # the plugin walks the target itself; our own walk reports what it cannot read
+            continue
+        for item in items:
             path, user = item if isinstance(item, tuple) else (item, None)
             try:
                 path = ctx.target.fs.path(str(path)) if isinstance(path, str) else path
@@ -186,79 +286,167 @@ def dissect_files(ctx: Any, namespace: str, attributes: Iterable[str]) -> list[F
     return out
 
 
-@dataclass
-class Text:
-    """A decoded text file and what was wrong with it."""
-
-    text: str
-    encoding: str
-    size: int
-    truncated: bool = False
-    garbage_lines: int = 0  # lines dropped for being binary garbage
-    nul_lines: int = 0  # lines that held NUL bytes (a log cut by a crash or power loss)
-    long_lines: int = 0  # lines cut to MAX_LINE_CHARS
-    lines: list[tuple[int, str]] = field(default_factory=list)  # (1-based line number, line)
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """Bytes of a log -> text: BOM first, then UTF-16 by its NUL pattern, then UTF-8, else cp1252."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
-    if data.startswith(b"\xff\xfe"):
-        return data[2:].decode("utf-16-le", errors="replace"), "utf-16-le"
-    if data.startswith(b"\xfe\xff"):
-        return data[2:].decode("utf-16-be", errors="replace"), "utf-16-be"
-    sample = data[:4096]
+def _encoding(head: bytes) -> tuple[str, int]:
+    """``(codec, BOM length)`` of a log from its first bytes: BOM, then UTF-16 by its NUL pattern, else UTF-8."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig", 3
+    if head.startswith(b"\xff\xfe"):
+        return "utf-16-le", 2
+    if head.startswith(b"\xfe\xff"):
+        return "utf-16-be", 2
+    sample = head[:4096]
     if len(sample) >= 8:
         odd_nuls = sample[1::2].count(0)
         even_nuls = sample[0::2].count(0)
         half = len(sample) // 2
         if odd_nuls > half * 0.6 and even_nuls < half * 0.1:
-            return data.decode("utf-16-le", errors="replace"), "utf-16-le"
+            return "utf-16-le", 0
         if even_nuls > half * 0.6 and odd_nuls < half * 0.1:
-            return data.decode("utf-16-be", errors="replace"), "utf-16-be"
+            return "utf-16-be", 0
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        text = data.decode("utf-8", errors="replace")
-        if text.count("\ufffd") > len(text) / 100:
-            return data.decode("cp1252", errors="replace"), "cp1252"
-        return text, "utf-8"
+        head.decode("utf-8")
+        return "utf-8", 0
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 3:  # a character cut by the end of the sample
+            return "utf-8", 0
+        text = head.decode("utf-8", errors="replace")
+        return ("cp1252" if text.count("\ufffd") > len(text) / 100 else "utf-8"), 0
+
+
+_UNPRINTABLE = re.compile("[\ufffd\x00-\x08\x0a-\x1f]")
 
 
 def _garbage(line: str) -> bool:
+    """Mostly unprintable: more than a tenth of the line (and more than 2 characters)."""
     if not line:
         return False
-    bad = sum(1 for ch in line if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\t"))
-    return bad > max(2, len(line) // 10)
+    return len(_UNPRINTABLE.findall(line)) > max(2, len(line) // 10)
 
 
-def read_text(path: Any, max_bytes: int = MAX_LOG_BYTES) -> Text:
-    """Read a text log from the target (read-only), split into numbered lines.
+class Text:
+    """A text log streamed line by line from the target (read-only), whatever its size.
 
-    Runs of NUL bytes (a log cut by a crash or power loss) are removed; lines that are still mostly
-    unprintable are dropped and counted in ``garbage_lines``. Raises ``OSError`` when unreadable.
+    Iterating (``for number, line in text.lines``) opens the file and yields ``(1-based line
+    number, line)``; memory stays bounded by one chunk and one line, and the file is opened only
+    when it is iterated (a parser going through it once reads it once). The encoding is decided
+    from its first 4 KiB. Runs of NUL bytes (a log cut by a crash or power loss) are removed; lines
+    longer than :data:`MAX_LINE_CHARS` are cut; lines that are still mostly unprintable are
+    dropped. The counts of each, and why the file could not be opened or read to its end, are
+    those of the last complete pass (reported by :meth:`Out.report`).
     """
-    with path.open("rb") as fh:
-        data = fh.read(max_bytes + 1)
-    truncated = len(data) > max_bytes
-    data = data[:max_bytes]
-    text, encoding = decode(data)
-    result = Text(text=text, encoding=encoding, size=len(data), truncated=truncated)
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.replace("\x00", "").rstrip()
-        if len(line) > MAX_LINE_CHARS:
-            line = line[:MAX_LINE_CHARS]
-            result.long_lines += 1
-        if not line.strip():
-            result.nul_lines += "\x00" in raw
-            continue
-        if _garbage(line):
-            result.garbage_lines += 1
-            continue
-        result.nul_lines += "\x00" in raw
-        result.lines.append((number, line))
-    return result
+
+    def __init__(self, path: Any) -> None:
+        self.path = path
+        self.encoding = ""  # decided when the file is first read
+        self.garbage_lines = 0  # lines dropped for being binary garbage
+        self.nul_lines = 0  # lines that held NUL bytes
+        self.long_lines = 0  # lines cut to MAX_LINE_CHARS
+        self.read_lines = 0  # lines met (kept or not)
+        self.kept_lines: int | None = None  # lines yielded by the last complete pass (None: no pass yet)
+        self.open_error: str | None = None  # why the file could not be opened (the last pass)
+        self.error: str | None = None  # why the last pass stopped before the end of the file
+        self.passes = 0  # complete passes so far
+        self.reported = 0  # passes already reported by Out.report
+
+    @property
+    def lines(self) -> Text:
+        return self
+
+    def __bool__(self) -> bool:
+        """Whether the log holds any line worth parsing (known without a new read after a complete pass)."""
+        if self.kept_lines is not None:
+            return self.kept_lines > 0
+        return next(iter(self._lines(count=False)), None) is not None
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        return self._lines(count=True)
+
+    def _lines(self, count: bool) -> Iterator[tuple[int, str]]:
+        if count:
+            self.garbage_lines = self.nul_lines = self.long_lines = self.read_lines = 0
+            self.error = self.open_error = None
+        number = kept = 0
+        try:
+            fh = self.path.open("rb")
+        except Exception as exc:
+            if count:
+                self.open_error = reason(exc)
+                self.read_lines, self.kept_lines, self.passes = 0, 0, self.passes + 1
+            return
+        try:
+            with fh:
+                head = fh.read(4096)
+                self.encoding, bom = _encoding(head)
+                for raw, had_nul, cut in _split(_chunks(fh, self.encoding, head[bom:])):
+                    number += 1
+                    line = (raw if isinstance(raw, str) else self._decode(raw)).replace("\x00", "").rstrip()
+                    if cut or len(line) > MAX_LINE_CHARS:
+                        line = line[:MAX_LINE_CHARS]
+                        self.long_lines += count
+                    if not line.strip():
+                        self.nul_lines += count and had_nul
+                        continue
+                    if _garbage(line):
+                        self.garbage_lines += count
+                        continue
+                    self.nul_lines += count and had_nul
+                    kept += 1
+                    yield number, line
+        except Exception as exc:
+            if count:
+                self.error = f"reading stopped after line {number}: {reason(exc)}"
+        if count:
+            self.read_lines, self.kept_lines, self.passes = number, kept, self.passes + 1
+
+    def _decode(self, raw: bytes) -> str:
+        if self.encoding == "cp1252":
+            return raw.decode("cp1252", errors="replace")
+        return raw.decode("utf-8", errors="replace")
+
+
+def _chunks(fh: Any, encoding: str, head: bytes = b"") -> Iterator[bytes | str]:
+    """``head`` then the rest of the file in :data:`CHUNK` pieces: bytes for 8-bit encodings, text for UTF-16."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace") if encoding.startswith("utf-16") else None
+    data = head
+    while data or (data := fh.read(CHUNK)):
+        yield decoder.decode(data) if decoder is not None else data
+        data = b""
+    if decoder is not None and (tail := decoder.decode(b"", final=True)):
+        yield tail
+
+
+def _split(chunks: Iterable[Any]) -> Iterator[tuple[Any, bool, bool]]:
+    """Chunks -> ``(line, held NULs, was cut)``; NULs are removed before a line's length is counted."""
+    pending: Any = None
+    had_nul = cut = False
+    for data in chunks:
+        newline, nul = ("\n", "\x00") if isinstance(data, str) else (b"\n", b"\x00")
+        if pending is None:
+            pending = data[:0]
+        start = 0
+        while True:
+            end = data.find(newline, start)
+            piece = data[start : end if end >= 0 else len(data)]
+            if nul in piece:
+                had_nul = True
+                piece = piece.replace(nul, data[:0])
+            if not cut:
+                room = MAX_LINE_BYTES - len(pending)
+                if len(piece) > room:
+                    piece, cut = piece[:room], True
+                pending += piece
+            if end < 0:
+                break
+            yield pending, had_nul, cut
+            pending, had_nul, cut = data[:0], False, False
+            start = end + 1
+    if pending or had_nul:
+        yield pending, had_nul, cut
+
+
+def open_text(path: Any) -> Text:
+    """A :class:`Text` over ``path`` (the file is opened when iterated)."""
+    return Text(path)
 
 
 def to_utc(naive: datetime, tz: tzinfo | None) -> datetime:
@@ -270,12 +458,12 @@ def to_utc(naive: datetime, tz: tzinfo | None) -> datetime:
     return naive.replace(tzinfo=tz).astimezone(UTC)
 
 
-def tz_label(ctx: Any) -> str:
+def tz_label(ctx: TriageContext) -> str:
     tz = getattr(ctx, "local_tz", None)
     return str(getattr(tz, "key", None) or tz) if tz is not None else ""
 
 
-def local_time_note(ctx: Any, what: str) -> str:
+def local_time_note(ctx: TriageContext, what: str) -> str:
     """The ``time_note`` of a session read from a log in the PC's local time."""
     if getattr(ctx, "local_tz", None) is None:
         return f"{what} times are local time; the PC's time zone is unknown, so they were read as UTC"
@@ -329,19 +517,27 @@ class Out:
         path = found.shown if isinstance(found, Found) else str(found)
         return Ref(source=f"{self.label} {source}".strip(), path=path, line=line)
 
-    def read(self, source: str, found: Found) -> Text | None:
-        """Read ``found``; record it as read, and a Problem when it is unreadable, cut or partly garbage."""
+    def read(self, source: str, found: Found) -> Text:
+        """``found`` as a streamed :class:`Text` (opened when a parser goes through it).
+
+        Whether it could be opened, and what streaming met (cut lines, NUL runs, garbage, a read
+        error), is reported by :meth:`report` once the parser has gone through the lines.
+        """
+        return Text(found.path)
+
+    def report(self, source: str, found: Found, text: Text) -> None:
+        """The file as read (``sources_read``), or a Problem with its path and the reason it could not be
+        opened; Problems for what the last pass over ``text`` cut, dropped or could not read."""
+        if text.passes == text.reported:  # not gone through yet, or already reported
+            return
+        text.reported = text.passes
         label = f"{self.label} {source}"
-        try:
-            text = read_text(found.path)
-        except Exception as exc:
-            self.problem(label, f"unreadable: {type(exc).__name__}: {str(exc)[:200]}", found.shown)
-            return None
+        if text.open_error:
+            self.problem(label, f"unreadable ({text.open_error})", found.shown, "error")
+            return
         self.collected.sources_read.append(Ref(source=label, path=found.shown))
-        if text.truncated:
-            self.problem(
-                label, f"larger than {MAX_LOG_BYTES // (1024 * 1024)} MiB: only the beginning was read", found.shown
-            )
+        if text.error:
+            self.problem(label, f"{text.error}; the lines before it were read", found.shown, "error")
         if text.nul_lines:
             self.problem(
                 label,
@@ -362,7 +558,6 @@ class Out:
                 f"{text.garbage_lines} line(s) of binary garbage skipped (corrupt or partly overwritten log)",
                 found.shown,
             )
-        return text
 
     def problem(self, source: str, message: str, path: str | None = None, severity: str = "warning") -> None:
         self.collected.problems.append(Problem(source=source, message=message, path=path, severity=severity))
@@ -521,16 +716,66 @@ def safely(out: Out, what: str, func: Any, *args: Any) -> Any:
         return func(*args)
     except Exception as exc:  # hostile input must never stop the triage
         out.problem(
-            f"{out.label} {what}", f"could not be parsed: {type(exc).__name__}: {str(exc)[:200]}", severity="warning"
+            f"{out.label} {what}", f"could not be parsed: {reason(exc)}", severity="warning"
         )
         return None
 
 
-def guarded(tool: str, label: str, func: Any, ctx: Any) -> Collected:
-    """Run a tool's ``collect``; an unexpected exception becomes an error Problem, never a crash."""
-    try:
-        return func(ctx)
-    except Exception as exc:  # the triage of everything else must go on
-        out = Out(tool, label)
-        out.problem(label, f"collector failed: {type(exc).__name__}: {str(exc)[:300]}", severity="error")
+class Parser:
+    """One tool's parser in the shared collect skeleton (:func:`collect_tool`).
+
+    A subclass sets ``key`` (its ``[[tool]]`` in remote_tools.toml: globs and label come from there),
+    ``looked_for`` (what the "not found" note names) and, when dissect has a plugin for the tool,
+    ``dissect`` (plugin namespace, attributes listing files). :meth:`feed` takes one file's streamed
+    lines (or what :meth:`read` returns); :meth:`finish` turns what was fed into sessions and events.
+    """
+
+    key: ClassVar[str]
+    looked_for: ClassVar[str] = "{label} log"  # ``{label}``: the tool's label from remote_tools.toml
+    dissect: ClassVar[tuple[str, tuple[str, ...]] | None] = None
+
+    def __init__(self, out: Out, ctx: TriageContext) -> None:
+        self.out = out
+        self.ctx = ctx
+
+    def source(self, found: Found) -> str:
+        """How the file is named in refs and problems (``"ad_svc.trace"``)."""
+        return found.path.name
+
+    def read(self, found: Found) -> Any:
+        """The file's content for :meth:`feed` (a streamed :class:`Text`); None when unreadable (a Problem is kept)."""
+        return self.out.read(self.source(found), found)
+
+    def feed(self, found: Found, data: Any) -> None:
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        """Build sessions from everything fed (default: nothing more to do)."""
+
+
+def collect_tool(parser: type[Parser], ctx: TriageContext) -> Collected:
+    """The collect skeleton every remote parser shares: find files -> stream each -> parse -> sessions.
+
+    A failure inside one file's parsing or the session building is a Problem and the rest goes on;
+    anything else is caught, once, by the pipeline.
+    """
+    from scamscope.triage.remote import label, tool
+
+    entry = tool(parser.key)
+    out = Out(parser.key, label(parser.key))
+    extra = dissect_files(ctx, *parser.dissect) if parser.dissect else []
+    looked_for = parser.looked_for.format(label=out.label)
+    files = find_files(ctx, entry.get("system_globs", []), entry.get("user_globs", []), extra, out, looked_for)
+    if not files:
+        out.absent(looked_for)
         return out.collected
+    run = parser(out, ctx)
+    for found in files:
+        data = run.read(found)
+        if data is None:
+            continue
+        safely(out, run.source(found), run.feed, found, data)
+        if isinstance(data, Text):
+            out.report(run.source(found), found, data)
+    safely(out, "sessions", run.finish)
+    return out.collected

@@ -10,14 +10,17 @@ every matched line is in the timeline so that an examiner can check the reading.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scamscope.rx import Regex
 from scamscope.triage.remote.common import Found, Out, Text, ipv4s, to_utc
 from scamscope.triage.types import Ref, Session, Transfer
+
+if TYPE_CHECKING:
+    from scamscope.triage.context import TriageContext
 
 HEURISTIC = "heuristic reading: the log format was not checked against a real sample"
 
@@ -28,6 +31,7 @@ RE_ISO = re.compile(
 RE_DMY = re.compile(
     r"(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4})[ T,]+(?P<h>\d{1,2}):(?P<mi>\d{2}):(?P<s>\d{2})(?:[.,:](?P<f>\d{1,6}))?\s*(?P<ampm>[AaPp][Mm])?"
 )
+
 STAMP_SEARCH = 64  # characters at the start of a line where a time stamp is looked for
 
 
@@ -52,14 +56,19 @@ def _zone(z: str | None) -> timezone | None:
     return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0)))
 
 
-def stamped_lines(text: Text) -> tuple[list[tuple[int, datetime, str]], str]:
+def stamped_lines(
+    text: Text, keep: Callable[[str], bool] | None = None
+) -> tuple[list[tuple[int, datetime, str]], str, int]:
     """Lines with a time stamp near their start -> ``(line, datetime, rest)``; naive when the log gives no zone.
 
     Numeric dates ``a/b/yyyy`` are read day-first unless the file shows a month-first one (a second
-    field above 12); the second value returned says which reading was used.
+    field above 12); the second value returned says which reading was used, the third how many
+    lines had a time stamp. With ``keep``, only the lines whose message it accepts are kept (the
+    log is streamed: memory grows with the lines that matter, not with the log).
     """
     found: list[tuple[int, re.Match[str], str, str]] = []
     month_first = day_first = False
+    stamped = 0
     for number, line in text.lines:
         head = line[:STAMP_SEARCH]
         m = RE_ISO.search(head)
@@ -72,7 +81,10 @@ def stamped_lines(text: Text) -> tuple[list[tuple[int, datetime, str]], str]:
                 day_first = day_first or a > 12
                 month_first = month_first or b > 12
         if m:
-            found.append((number, m, kind, line[m.end() :].strip(" ]\t-:|")))
+            stamped += 1
+            rest = line[m.end() :].strip(" ]\t-:|")
+            if keep is None or keep(rest):
+                found.append((number, m, kind, rest))
     order = "month-first" if month_first and not day_first else "day-first"
     out = []
     for number, m, kind, rest in found:
@@ -92,7 +104,7 @@ def stamped_lines(text: Text) -> tuple[list[tuple[int, datetime, str]], str]:
         except (ValueError, TypeError):
             continue
         out.append((number, stamp, rest))
-    return out, order
+    return out, order, stamped
 
 
 @dataclass
@@ -111,6 +123,10 @@ class Patterns:
     from_victim_words: tuple[str, ...] = ("upload", "send", "sent", "outgoing")
     access: str | None = None  # how access is granted with this tool, when a start line shows it
 
+    def matches(self, message: str) -> bool:
+        """Whether :func:`build` does anything with a line of this message."""
+        return any(p is not None and p.search(message) for p in (self.start, self.end, self.auth, self.transfer, self.partner_id))
+
 
 def _group(m: re.Match[str], name: str) -> str | None:
     if name not in m.re.groupindex:
@@ -119,10 +135,15 @@ def _group(m: re.Match[str], name: str) -> str | None:
     return value.strip() if value else None
 
 
-def items_from_text(out: Out, ctx: Any, text: Text, found: Found, source: str) -> tuple[list[Item], bool]:
-    """A text log -> items with UTC times; the bool says whether local time had to be assumed."""
-    rows, _ = stamped_lines(text)
-    if text.lines and not rows:
+def items_from_text(
+    out: Out, ctx: TriageContext, text: Text, found: Found, source: str, patterns: Patterns | None = None
+) -> tuple[list[Item], bool]:
+    """A text log -> items with UTC times; the bool says whether local time had to be assumed.
+
+    With ``patterns``, only the lines :func:`build` can use are kept (:meth:`Patterns.matches`).
+    """
+    rows, _, stamped = stamped_lines(text, patterns.matches if patterns is not None else None)
+    if text.lines and not stamped:
         out.problem(f"{out.label} {source}", "no time-stamped line found (unknown format, or corrupt)", found.shown)
     items = []
     local = False

@@ -11,13 +11,13 @@ and whether this PC shared its screen or helped is inferred only from page addre
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
-from scamscope.triage.remote.common import Found, Out, find_files
-from scamscope.triage.types import Collected, Ref, Session
+from scamscope.triage.remote import label
+from scamscope.triage.remote.common import Found, Out, Parser, reason
+from scamscope.triage.types import Ref, Session
 
 KEY = "quickassist"
-LABEL = "Quick Assist"
+LABEL = label(KEY)
 GAP = timedelta(minutes=30)
 MAX_VISITS = 5000
 SHARER_HINTS = ("share", "getassistance", "get-assistance")  # guesses: page addresses of the sharing side
@@ -34,7 +34,7 @@ def read_history(out: Out, found: Found) -> list[tuple[datetime, str, str, int]]
     except Exception as exc:
         out.problem(
             label,
-            f"not a readable SQLite database (corrupt or not a History file): {type(exc).__name__}: {exc}",
+            f"not a readable SQLite database (unreadable, corrupt or not a History file): {reason(exc)}",
             found.shown,
         )
         return []
@@ -57,26 +57,26 @@ def read_history(out: Out, found: Found) -> list[tuple[datetime, str, str, int]]
     except Exception as exc:
         out.problem(
             label,
-            f"damaged History database, read up to the damage: {type(exc).__name__}: {str(exc)[:200]}",
+            f"damaged History database, read up to the damage: {reason(exc)}",
             found.shown,
         )
     visits.sort()
     return visits
 
 
-def collect(ctx: Any) -> Collected:
-    out = Out(KEY, LABEL)
-    from scamscope.triage.remote import tool
+class QuickAssistParser(Parser):
+    """Page loads of Quick Assist's web UI, grouped into sittings (its History is an SQLite database, not lines)."""
 
-    entry = tool(KEY)
-    files = find_files(ctx, entry.get("system_globs", []), entry.get("user_globs", []))
-    if not files:
-        out.absent("Quick Assist EBWebView History")
-        return out.collected
-    for found in files:
-        visits = read_history(out, found)
+    key = KEY
+    looked_for = "{label} EBWebView History"
+
+    def read(self, found: Found) -> list[tuple[datetime, str, str, int]]:
+        return read_history(self.out, found)
+
+    def feed(self, found: Found, data: list[tuple[datetime, str, str, int]]) -> None:
+        out = self.out
         sitting: list[tuple[datetime, str, str, int]] = []
-        for visit in visits:
+        for visit in data:
             ts, url, title, visit_id = visit
             ref = Ref(source=f"{LABEL} History", path=found.shown, line=visit_id)
             out.event(
@@ -94,7 +94,6 @@ def collect(ctx: Any) -> Collected:
             sitting.append(visit)
         if sitting:
             _session(out, found, sitting)
-    return out.collected
 
 
 def _session(out: Out, found: Found, sitting: list[tuple[datetime, str, str, int]]) -> None:

@@ -17,15 +17,15 @@ import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from datetime import UTC, datetime
-from typing import Any
 
 from scamscope import rx
-from scamscope.triage.remote.common import Found, Out, attach_transfers, find_files, safely
+from scamscope.triage.remote import label
+from scamscope.triage.remote.common import Found, Out, Parser, attach_transfers, reason
 from scamscope.triage.remote.heuristic import Item, Patterns, build
-from scamscope.triage.types import Collected, Ref, Session, Transfer
+from scamscope.triage.types import Ref, Session, Transfer
 
 KEY = "screenconnect"
-LABEL = "ScreenConnect"
+LABEL = label(KEY)
 
 PATTERNS = Patterns(
     # RE2: with re, the lazy name re-read a run of white space from each of its characters
@@ -123,7 +123,7 @@ def parse_config(out: Out, found: Found) -> None:
             data = fh.read(MAX_CONFIG_BYTES + 1)
         mtime = datetime.fromtimestamp(found.path.stat().st_mtime, UTC)
     except Exception as exc:
-        out.problem(f"{LABEL} {label}", f"unreadable: {type(exc).__name__}: {exc}", found.shown)
+        out.problem(f"{LABEL} {label}", f"unreadable ({reason(exc)})", found.shown, "error")
         return
     out.collected.sources_read.append(out.ref(label, found))
     if len(data) > MAX_CONFIG_BYTES:
@@ -159,14 +159,14 @@ def parse_config(out: Out, found: Found) -> None:
     )
 
 
-def collect_configs(ctx: Any) -> Collected:
-    out = Out(KEY, LABEL)
-    from scamscope.triage.remote import tool
+class ScreenConnectConfigParser(Parser):
+    """The client's ``*.config`` files (its Application log records are read by the event log collector)."""
 
-    entry = tool(KEY)
-    files = find_files(ctx, entry.get("system_globs", []), entry.get("user_globs", []))
-    if not files:
-        out.absent("ScreenConnect client configuration (the Application event log is read separately)")
-    for found in files:
-        safely(out, found.path.name, parse_config, out, found)
-    return out.collected
+    key = KEY
+    looked_for = "{label} client configuration (the Application event log is read separately)"
+
+    def read(self, found: Found) -> Found:
+        return found  # parse_config reads the (small, size-checked) XML itself
+
+    def feed(self, found: Found, data: Found) -> None:
+        parse_config(self.out, found)

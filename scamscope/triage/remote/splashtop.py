@@ -20,25 +20,28 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scamscope import rx
+from scamscope.triage.remote import label
 from scamscope.triage.remote.common import (
     Found,
     Out,
+    Parser,
     Text,
     attach_transfers,
-    dissect_files,
-    find_files,
     local_time_note,
     safely,
     size_to_bytes,
     to_utc,
 )
-from scamscope.triage.types import Collected, Ref, Session, Transfer
+from scamscope.triage.types import Ref, Session, Transfer
+
+if TYPE_CHECKING:
+    from scamscope.triage.context import TriageContext
 
 KEY = "splashtop"
-LABEL = "Splashtop"
+LABEL = label(KEY)
 
 RE_SPLOG = re.compile(
     r"^<\d+>(?P<mon>[A-Z][a-z]{2})\s*(?P<day>\d{1,2})\s+(?P<time>\d{2}:\d{2}:\d{2})(?:\.(?P<ms>\d{1,6}))?\s+(?P<msg>.*)$"
@@ -57,6 +60,7 @@ RE_FTCLOG = re.compile(
     r"(?P<dir>Upload|Download) (?P<status>\S+)(?: (?P<who>.*?))?(?: \((?P<ip>[^)]*)\))?\s*$",
     re.IGNORECASE,
 )
+
 MONTHS = {
     m: i
     for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], start=1)
@@ -167,106 +171,105 @@ class SpSession:
     refs: list[Ref] = field(default_factory=list)
 
 
-def collect(ctx: Any) -> Collected:
-    out = Out(KEY, LABEL)
-    from scamscope.triage.remote import tool
+class SplashtopParser(Parser):
+    """``SPLog.txt`` (sessions, local time, no year: see :func:`parse_splog`) and ``FTCLog.txt`` (transfers)."""
 
-    entry = tool(KEY)
-    extra = dissect_files(ctx, "splashtop", ("log_files",))
-    files = find_files(ctx, entry.get("system_globs", []), entry.get("user_globs", []), extra)
-    if not files:
-        out.absent("Splashtop SPLog.txt or FTCLog.txt")
-        return out.collected
-    tz = ctx.local_tz
-    note = local_time_note(ctx, "Splashtop log")
-    if tz is None:
-        out.problem(
-            LABEL, "Splashtop logs are in local time and the PC's time zone is unknown: read as UTC", severity="info"
-        )
-    ftc: list[FtcEntry] = []
-    splogs: list[tuple[Found, Text]] = []
-    for found in files:
-        name = found.path.name.lower()
-        text = out.read(found.path.name, found)
-        if text is None:
-            continue
-        if name.startswith("ftclog"):
-            ftc += safely(out, found.path.name, parse_ftclog, out, text, found) or []
+    key = KEY
+    looked_for = "{label} SPLog.txt or FTCLog.txt"
+    dissect = ("splashtop", ("log_files",))
+
+    def __init__(self, out: Out, ctx: TriageContext) -> None:
+        super().__init__(out, ctx)
+        self.ftc: list[FtcEntry] = []
+        self.splogs: list[tuple[Found, Text]] = []  # parsed in finish(): their years come from FTCLog
+
+    def feed(self, found: Found, data: Text) -> None:
+        if found.path.name.lower().startswith("ftclog"):
+            self.ftc += parse_ftclog(self.out, data, found)
         else:
-            splogs.append((found, text))
-    year_hint = max((e.naive for e in ftc), default=None)
-    sessions: list[tuple[Session, Ref | None, Ref | None]] = []
-    transfers: list[Transfer] = []
-    for found, text in splogs:
-        result = safely(out, found.path.name, parse_splog, out, text, found, year_hint.year if year_hint else None)
-        if not result:
-            continue
-        lines, how = result
-        sp_sessions, sp_transfers = safely(out, found.path.name, _reconstruct, out, found, lines, tz) or ([], [])
-        for sp in sp_sessions:
-            session = Session(
-                tool=KEY,
-                start=sp.start,
-                end=sp.end,
-                remote_id=sp.host,
-                remote_ip=sp.ip,
-                remote_name=sp.name,
-                direction="incoming",
-                access=None,
-                refs=sp.refs,
-                time_note=f"{note}; {how}",
+            self.splogs.append((found, data))
+
+    def finish(self) -> None:
+        out, ctx, ftc = self.out, self.ctx, self.ftc
+        tz = ctx.local_tz
+        note = local_time_note(ctx, "Splashtop log")
+        if tz is None:
+            out.problem(
+                LABEL, "Splashtop logs are in local time and the PC's time zone is unknown: read as UTC", severity="info"
             )
-            sessions.append((session, sp.start_ref, sp.end_ref))
-        transfers += sp_transfers
-    # FTCLog lines: the same transfers as SPLog's requests (merged by file name), or the only record of them
-    for e in ftc:
-        ts = to_utc(e.naive, tz)
-        base = e.path.replace("\\", "/").rsplit("/", 1)[-1].lower()
-        same = next(
-            (
-                t
-                for t in transfers
-                if t.name.replace("\\", "/").rsplit("/", 1)[-1].lower() == base
-                and t.ts
-                and abs((t.ts - ts).total_seconds()) <= 600
-            ),
-            None,
-        )
-        out.event(
-            ts,
-            "remote.log",
-            f"{LABEL}: {e.action} of {e.path} ({'onto' if e.direction == 'to_victim' else 'from'} this PC) {e.status}"
-            + (f" by {e.who}" if e.who else "")
-            + (f" ({e.ip})" if e.ip else ""),
-            e.ref,
-            "File Transfer Time",
-            None,
-            {"file": e.path, "status": e.status, "remote_name": e.who, "remote_ip": e.ip},
-        )
-        if same is not None:
-            same.direction = e.direction
-            if same.size is None:
-                same.size = e.size
-            continue
-        transfers.append(Transfer(ts=ts, name=e.path, direction=e.direction, tool=KEY, size=e.size, ref=e.ref))
-        if not any(s.start and abs((s.start - ts).total_seconds()) < 8 * 3600 for s, _, _ in sessions):
-            session = Session(
-                tool=KEY,
-                start=ts,
-                end=None,
-                remote_ip=e.ip,
-                remote_name=e.who,
-                direction="incoming",
-                refs=[e.ref],
-                time_note=f"{note}; known only from FTCLog.txt",
+        year_hint = max((e.naive for e in ftc), default=None)
+        sessions: list[tuple[Session, Ref | None, Ref | None]] = []
+        transfers: list[Transfer] = []
+        for found, text in self.splogs:
+            result = safely(out, found.path.name, parse_splog, out, text, found, year_hint.year if year_hint else None)
+            out.report(found.path.name, found, text)
+            if not result:
+                continue
+            lines, how = result
+            sp_sessions, sp_transfers = safely(out, found.path.name, _reconstruct, out, found, lines, tz) or ([], [])
+            for sp in sp_sessions:
+                session = Session(
+                    tool=KEY,
+                    start=sp.start,
+                    end=sp.end,
+                    remote_id=sp.host,
+                    remote_ip=sp.ip,
+                    remote_name=sp.name,
+                    direction="incoming",
+                    access=None,
+                    refs=sp.refs,
+                    time_note=f"{note}; {how}",
+                )
+                sessions.append((session, sp.start_ref, sp.end_ref))
+            transfers += sp_transfers
+        # FTCLog lines: the same transfers as SPLog's requests (merged by file name), or the only record of them
+        for e in ftc:
+            ts = to_utc(e.naive, tz)
+            base = e.path.replace("\\", "/").rsplit("/", 1)[-1].lower()
+            same = next(
+                (
+                    t
+                    for t in transfers
+                    if t.name.replace("\\", "/").rsplit("/", 1)[-1].lower() == base
+                    and t.ts
+                    and abs((t.ts - ts).total_seconds()) <= 600
+                ),
+                None,
             )
-            sessions.append((session, e.ref, None))
-    for transfer in transfers:
-        out.transfer_event(transfer)
-    attach_transfers([s for s, _, _ in sessions], transfers)
-    for session, start_ref, end_ref in sorted(sessions, key=lambda r: r[0].start or datetime.min.replace(tzinfo=UTC)):
-        out.add_session(session, start_ref, end_ref)
-    return out.collected
+            out.event(
+                ts,
+                "remote.log",
+                f"{LABEL}: {e.action} of {e.path} ({'onto' if e.direction == 'to_victim' else 'from'} this PC) {e.status}"
+                + (f" by {e.who}" if e.who else "")
+                + (f" ({e.ip})" if e.ip else ""),
+                e.ref,
+                "File Transfer Time",
+                None,
+                {"file": e.path, "status": e.status, "remote_name": e.who, "remote_ip": e.ip},
+            )
+            if same is not None:
+                same.direction = e.direction
+                if same.size is None:
+                    same.size = e.size
+                continue
+            transfers.append(Transfer(ts=ts, name=e.path, direction=e.direction, tool=KEY, size=e.size, ref=e.ref))
+            if not any(s.start and abs((s.start - ts).total_seconds()) < 8 * 3600 for s, _, _ in sessions):
+                session = Session(
+                    tool=KEY,
+                    start=ts,
+                    end=None,
+                    remote_ip=e.ip,
+                    remote_name=e.who,
+                    direction="incoming",
+                    refs=[e.ref],
+                    time_note=f"{note}; known only from FTCLog.txt",
+                )
+                sessions.append((session, e.ref, None))
+        for transfer in transfers:
+            out.transfer_event(transfer)
+        attach_transfers([s for s, _, _ in sessions], transfers)
+        for session, start_ref, end_ref in sorted(sessions, key=lambda r: r[0].start or datetime.min.replace(tzinfo=UTC)):
+            out.add_session(session, start_ref, end_ref)
 
 
 def _reconstruct(out: Out, found: Found, lines: list[SpLine], tz: Any) -> tuple[list[SpSession], list[Transfer]]:

@@ -19,23 +19,27 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from scamscope.triage.remote import label
 from scamscope.triage.remote.common import (
     Found,
     Out,
+    Parser,
     Text,
     attach_transfers,
-    dissect_files,
-    find_files,
     local_time_note,
     safely,
     to_utc,
 )
-from scamscope.triage.types import Collected, Ref, Session, Transfer
+from scamscope.triage.types import Ref, Session, Transfer
+
+if TYPE_CHECKING:
+    from scamscope.triage.context import TriageContext
 
 KEY = "teamviewer"
-LABEL = "TeamViewer"
+LABEL = label(KEY)
+MAX_WAITING = 100_000  # log lines held while waiting for the first Start: header with a UTC offset
 
 _STAMP = r"\d{2}-\d{2}-\d{4} \d{2}:\d{2}:\d{2}"
 RE_CONNECTION = re.compile(
@@ -60,6 +64,7 @@ RE_INCOMING_ERROR = re.compile(r"CopyFilesOperationIncoming::HandleError")
 RE_END = re.compile(
     r"(?:SessionTerminate: removing session with tvsessionprotocol::TVSessionID = (?P<sid>\d+)|ReceivedEndSession\(\)|Session to (?P<id>\d+) ended)"
 )
+
 RE_ACCESS_CONTROL = re.compile(r"RCAccessControl: (?P<rights>RemoteControl=.*)$")
 
 ACCESS_BY_AUTH = {
@@ -140,9 +145,14 @@ class LogSession:
 
 
 class LogReader:
-    """One TeamViewer log file: local times converted with its ``Start:`` offsets, sessions and transfers."""
+    """One TeamViewer log file, in one streamed pass: local times converted with its ``Start:`` offsets.
 
-    def __init__(self, out: Out, ctx: Any, found: Found, text: Text) -> None:
+    A line takes the UTC offset of the latest ``Start:`` header before it; lines before the first
+    header with an offset wait for it (up to :data:`MAX_WAITING` of them), then take it; without
+    any such header the PC's time zone is used.
+    """
+
+    def __init__(self, out: Out, ctx: TriageContext, found: Found, text: Text) -> None:
         self.out = out
         self.ctx = ctx
         self.found = found
@@ -150,77 +160,77 @@ class LogReader:
         self.sessions: list[LogSession] = []
         self.transfers: list[Transfer] = []
         self.own_ids: set[str] = set()
-        self.offsets: list[tuple[int, timezone]] = self._offsets()
+        self.offset: timezone | None = None  # of the latest Start: header with one
+        self.year: int | None = None  # of the latest Start: header
+        self.first_year: int | None = None  # of the first Start: header
         self.used_pc_tz = False
         self.pending_denied: list[str] = []
         self.rights_logged: set[str] = set()
-
-    def _offsets(self) -> list[tuple[int, timezone]]:
-        offsets = []
-        for number, raw in self.text.lines:
-            m = RE_START.match(raw)
-            if m and m["sign"]:
-                minutes = int(m["h"]) * 60 + int(m["m"] or 0)
-                offsets.append((number, timezone(timedelta(minutes=minutes if m["sign"] == "+" else -minutes))))
-        return offsets
-
-    def zone(self, number: int) -> Any:
-        """The UTC offset of line ``number``: the latest ``Start:`` header before it, else the first after it."""
-        chosen = None
-        for at, tz in self.offsets:
-            if at <= number or chosen is None:
-                chosen = tz
-            if at > number:
-                break
-        if chosen is None:
-            self.used_pc_tz = True
-            return self.ctx.local_tz
-        return chosen
+        self.parsed = 0
 
     def ref(self, number: int) -> Ref:
         return self.out.ref(self.found.path.name, self.found, number)
 
     def start_year(self) -> int | None:
-        for _, raw in self.text.lines:
-            if m := RE_START.match(raw):
-                return int(m["date"][:4])
-        return None
+        return self.first_year
 
     def run(self) -> None:
-        year = None
-        parsed = 0
+        waiting: list[tuple[int, str, int | None]] = []  # lines before the first offset
         for number, raw in self.text.lines:
             if m := RE_START.match(raw):
-                year = int(m["date"][:4])
+                self.year = int(m["date"][:4])
+                self.first_year = self.first_year or self.year
+                if m["sign"]:
+                    minutes = int(m["h"]) * 60 + int(m["m"] or 0)
+                    self.offset = timezone(timedelta(minutes=minutes if m["sign"] == "+" else -minutes))
+                    self._release(waiting)
                 continue
-            m = RE_LOG.match(raw)
-            if not m:
+            if self.offset is None:
+                waiting.append((number, raw, self.year))
+                if len(waiting) >= MAX_WAITING:
+                    self._release(waiting)  # no offset in sight: the PC's zone
                 continue
-            date = m["date"]
-            if date.count("/") == 1:
-                year = year or self.start_year()
-                if year is None:
-                    continue
-                date = f"{year}/{date}"
-            elif len(date.split("/")[0]) == 2:
-                date = "20" + date
-            clock = m["time"]
-            if clock.count(":") == 3:
-                clock = clock[:8] + "." + clock[9:]
-            try:
-                naive = datetime.strptime(
-                    f"{date} {clock}", "%Y/%m/%d %H:%M:%S.%f" if "." in clock else "%Y/%m/%d %H:%M:%S"
-                )
-            except ValueError:
-                continue
-            parsed += 1
-            self.feed(number, to_utc(naive, self.zone(number)), m["msg"])
-        if self.text.lines and not parsed:
+            self._line(number, raw, self.year)
+        self._release(waiting)
+        if self.text.lines and not self.parsed:
             self.out.problem(
                 f"{LABEL} {self.found.path.name}",
                 "no line in TeamViewer's log format (not a TeamViewer log, or corrupt)",
                 self.found.shown,
             )
+
+    def _release(self, waiting: list[tuple[int, str, int | None]]) -> None:
+        for number, raw, year in waiting:
+            self._line(number, raw, year)
+        waiting.clear()
+
+    def _line(self, number: int, raw: str, year: int | None) -> None:
+        m = RE_LOG.match(raw)
+        if not m:
+            return
+        date = m["date"]
+        if date.count("/") == 1:
+            year = year or self.start_year()
+            if year is None:
+                return
+            date = f"{year}/{date}"
+        elif len(date.split("/")[0]) == 2:
+            date = "20" + date
+        clock = m["time"]
+        if clock.count(":") == 3:
+            clock = clock[:8] + "." + clock[9:]
+        try:
+            naive = datetime.strptime(
+                f"{date} {clock}", "%Y/%m/%d %H:%M:%S.%f" if "." in clock else "%Y/%m/%d %H:%M:%S"
+            )
+        except ValueError:
+            return
+        self.parsed += 1
+        zone = self.offset
+        if zone is None:
+            self.used_pc_tz = True
+            zone = self.ctx.local_tz
+        self.feed(number, to_utc(naive, zone), m["msg"])
 
     def _current(self, ts: datetime) -> LogSession | None:
         for session in reversed(self.sessions):
@@ -381,49 +391,50 @@ def _merge(
     return results
 
 
-def collect(ctx: Any) -> Collected:
-    out = Out(KEY, LABEL)
-    from scamscope.triage.remote import tool
+class TeamViewerParser(Parser):
+    """Connection lists (``Connections_incoming.txt``, ``Connections.txt``) and ``TeamViewer*_Logfile*.log``."""
 
-    entry = tool(KEY)
-    extra = dissect_files(ctx, "teamviewer", ("logfiles", "incoming_logfiles"))
-    files = find_files(ctx, entry.get("system_globs", []), entry.get("user_globs", []), extra)
-    if not files:
-        out.absent("TeamViewer connection list or log file")
-        return out.collected
-    connections: list[Connection] = []
-    log_sessions: list[LogSession] = []
-    transfers: list[Transfer] = []
-    pc_tz_used = False
-    for found in files:
+    key = KEY
+    looked_for = "{label} connection list or log file"
+    dissect = ("teamviewer", ("logfiles", "incoming_logfiles"))
+
+    def __init__(self, out: Out, ctx: TriageContext) -> None:
+        super().__init__(out, ctx)
+        self.connections: list[Connection] = []
+        self.log_sessions: list[LogSession] = []
+        self.transfers: list[Transfer] = []
+        self.pc_tz_used = False
+
+    def feed(self, found: Found, data: Text) -> None:
         name = found.path.name.lower()
-        text = out.read(found.path.name, found)
-        if text is None:
-            continue
         if name.endswith("_incoming.txt"):
-            connections += safely(out, found.path.name, parse_connections, out, text, found, "incoming") or []
+            self.connections += parse_connections(self.out, data, found, "incoming")
         elif name.startswith("connections") and name.endswith(".txt"):
-            connections += safely(out, found.path.name, parse_connections, out, text, found, "outgoing") or []
+            self.connections += parse_connections(self.out, data, found, "outgoing")
         elif name.endswith(".log"):
-            reader = LogReader(out, ctx, found, text)
-            safely(out, found.path.name, reader.run)
-            log_sessions += reader.sessions
-            transfers += reader.transfers
-            pc_tz_used = pc_tz_used or reader.used_pc_tz
-    note_log = "log times converted with the UTC offset in the log's Start: header"
-    if pc_tz_used:
-        note_log = local_time_note(ctx, "TeamViewer log")
-        if ctx.local_tz is None:
-            out.problem(
-                f"{LABEL} log",
-                "a log without Start: header was read as UTC: the PC's time zone is unknown",
-                severity="info",
-            )
-    detailed = safely(out, "sessions", _merge, out, connections, log_sessions, note_log) or []
-    sessions = [d[0] for d in detailed]
-    for transfer in transfers:
-        out.transfer_event(transfer)
-    attach_transfers(sessions, transfers)
-    for session, start_ref, end_ref in detailed:
-        out.add_session(session, start_ref, end_ref)
-    return out.collected
+            reader = LogReader(self.out, self.ctx, found, data)
+            try:
+                reader.run()
+            finally:  # what was read before a failure is kept
+                self.log_sessions += reader.sessions
+                self.transfers += reader.transfers
+                self.pc_tz_used = self.pc_tz_used or reader.used_pc_tz
+
+    def finish(self) -> None:
+        out, ctx = self.out, self.ctx
+        note_log = "log times converted with the UTC offset in the log's Start: header"
+        if self.pc_tz_used:
+            note_log = local_time_note(ctx, "TeamViewer log")
+            if ctx.local_tz is None:
+                out.problem(
+                    f"{LABEL} log",
+                    "a log without Start: header was read as UTC: the PC's time zone is unknown",
+                    severity="info",
+                )
+        detailed = safely(out, "sessions", _merge, out, self.connections, self.log_sessions, note_log) or []
+        sessions = [d[0] for d in detailed]
+        for transfer in self.transfers:
+            out.transfer_event(transfer)
+        attach_transfers(sessions, self.transfers)
+        for session, start_ref, end_ref in detailed:
+            out.add_session(session, start_ref, end_ref)

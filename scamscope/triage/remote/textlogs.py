@@ -11,11 +11,13 @@ without an offset are local time, converted with the PC's time zone.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
-from scamscope.triage.remote.common import Out, attach_transfers, dissect_files, find_files, local_time_note, safely
+from scamscope.triage.remote.common import Found, Out, Parser, Text, attach_transfers, local_time_note
 from scamscope.triage.remote.heuristic import Item, Patterns, build, items_from_text
-from scamscope.triage.types import Collected
+
+if TYPE_CHECKING:
+    from scamscope.triage.context import TriageContext
 
 _TRANSFER = re.compile(
     r"(?i)\b(?P<dir>upload(?:ed|ing)?|download(?:ed|ing)?|sen[dt](?:ing)?|receiv(?:ed|ing)|copied|transferr?(?:ed|ing))\b[^\n]{0,40}?\bfiles?\b"
@@ -36,30 +38,16 @@ _NINE_DIGIT_ID = re.compile(
     r"(?i)\b(?:partner|remote|client|viewer)?\s*ID\b[\s:#=]*(?P<id>\d{3}[ -]?\d{3}[ -]?\d{3,4})\b"
 )
 
-TOOLS: dict[str, tuple[str, Patterns, str]] = {
-    "supremo": (
-        "Supremo",
-        Patterns(start=_START, end=_END, auth=_AUTH, transfer=_TRANSFER, partner_id=_NINE_DIGIT_ID),
-        "Supremo log",
-    ),
-    "ultraviewer": (
-        "UltraViewer",
-        Patterns(start=_START, end=_END, auth=_AUTH, transfer=_TRANSFER, partner_id=_NINE_DIGIT_ID),
-        "UltraViewer log",
-    ),
-    "logmein": (
-        "LogMeIn",
-        Patterns(start=_START, end=_END, auth=_AUTH, transfer=_TRANSFER, partner_id=_NINE_DIGIT_ID),
-        "LogMeIn log",
-    ),
-    "zohoassist": (
-        "Zoho Assist",
-        Patterns(start=_START, end=_END, auth=_AUTH, transfer=_TRANSFER, partner_id=_NINE_DIGIT_ID),
-        "Zoho Assist log",
-    ),
-    "rustdesk": (
-        "RustDesk",
-        Patterns(
+
+_GENERIC = Patterns(start=_START, end=_END, auth=_AUTH, transfer=_TRANSFER, partner_id=_NINE_DIGIT_ID)
+
+# the patterns of each tool (its label comes from remote_tools.toml)
+TOOLS: dict[str, Patterns] = {
+    "supremo": _GENERIC,
+    "ultraviewer": _GENERIC,
+    "logmein": _GENERIC,
+    "zohoassist": _GENERIC,
+    "rustdesk": Patterns(
             start=re.compile(
                 r"(?i)Connection opened from (?:\[?::ffff:)?(?P<ip>\d{1,3}(?:\.\d{1,3}){3})?|\bnew (?:incoming )?connection\b"
             ),
@@ -70,45 +58,60 @@ TOOLS: dict[str, tuple[str, Patterns, str]] = {
             transfer=re.compile(
                 r"(?i)\b(?P<dir>receive|send|write|read)[_ ]?file\b(?:[^\n]*?(?P<name>[A-Za-z]:[\\/][^\s\"',]+|/[^\s\"',]+))?"
             ),
-            partner_id=re.compile(r"(?i)\b(?:peer[_ ]?id|my_id|from id|remote id)\W+(?P<id>\d{6,12})"),
-        ),
-        "RustDesk log",
+        partner_id=re.compile(r"(?i)\b(?:peer[_ ]?id|my_id|from id|remote id)\W+(?P<id>\d{6,12})"),
     ),
 }
 
-# dissect's rustdesk plugin knows where RustDesk logs are; on a full target its file list is used too
-DISSECT_PLUGINS = {"rustdesk": ("rustdesk", ("log_files",))}
 
 
-def collect_text(ctx: Any, key: str) -> Collected:
-    """Sessions, logins and transfers from the text logs of tool ``key`` (one of :data:`TOOLS`)."""
-    from scamscope.triage.remote import tool
+class TextLogParser(Parser):
+    """A tool's text logs read heuristically (:mod:`scamscope.triage.remote.heuristic`); one subclass per tool."""
 
-    label, patterns, what = TOOLS[key]
-    out = Out(key, label)
-    entry = tool(key)
-    extra = dissect_files(ctx, *DISSECT_PLUGINS[key]) if key in DISSECT_PLUGINS else []
-    files = find_files(ctx, entry.get("system_globs", []), entry.get("user_globs", []), extra)
-    if not files:
-        out.absent(f"{label} log")
-        return out.collected
-    items: list[Item] = []
-    local = False
-    for found in files:
-        text = out.read(found.path.name, found)
-        if text is None:
-            continue
-        result = safely(out, found.path.name, items_from_text, out, ctx, text, found, found.path.name)
-        if result:
-            items += result[0]
-            local = local or result[1]
-    note = local_time_note(ctx, what) if local else f"{what} times carry their UTC offset"
-    if local and ctx.local_tz is None:
-        out.problem(
-            label, f"{what} times are local time and the PC's time zone is unknown: read as UTC", severity="info"
-        )
-    detailed, transfers = safely(out, "sessions", build, out, items, patterns, note) or ([], [])
-    attach_transfers([d[0] for d in detailed], transfers)
-    for session, start_ref, end_ref in detailed:
-        out.add_session(session, start_ref, end_ref)
-    return out.collected
+    looked_for = "{label} log"
+
+    def __init__(self, out: Out, ctx: TriageContext) -> None:
+        super().__init__(out, ctx)
+        self.items: list[Item] = []
+        self.local = False
+
+    @property
+    def what(self) -> str:
+        return f"{self.out.label} log"
+
+    def feed(self, found: Found, data: Text) -> None:
+        items, local = items_from_text(self.out, self.ctx, data, found, found.path.name, TOOLS[self.key])
+        self.items += items
+        self.local = self.local or local
+
+    def finish(self) -> None:
+        out, ctx, what = self.out, self.ctx, self.what
+        note = local_time_note(ctx, what) if self.local else f"{what} times carry their UTC offset"
+        if self.local and ctx.local_tz is None:
+            out.problem(
+                out.label, f"{what} times are local time and the PC's time zone is unknown: read as UTC", severity="info"
+            )
+        detailed, transfers = build(out, self.items, TOOLS[self.key], note)
+        attach_transfers([d[0] for d in detailed], transfers)
+        for session, start_ref, end_ref in detailed:
+            out.add_session(session, start_ref, end_ref)
+
+
+class SupremoParser(TextLogParser):
+    key = "supremo"
+
+
+class UltraViewerParser(TextLogParser):
+    key = "ultraviewer"
+
+
+class LogMeInParser(TextLogParser):
+    key = "logmein"
+
+
+class ZohoAssistParser(TextLogParser):
+    key = "zohoassist"
+
+
+class RustDeskParser(TextLogParser):
+    key = "rustdesk"
+    dissect = ("rustdesk", ("log_files",))  # dissect's rustdesk plugin knows where its logs are
