@@ -55,6 +55,7 @@ def scan(
     allow_host: Annotated[list[str] | None, typer.Option("--allow-host", help="Live capture: admit this origin, HOST or HOST:PORT, whatever it resolves to (a local test server); repeatable. Link-local/metadata addresses are never admitted.")] = None,
     ocr: Annotated[str, typer.Option("--ocr", help="Live capture: OCR of the screenshot: auto (where images, canvas and backgrounds are drawn, or all of it when the page has no text), full, off.")] = "auto",
     render: Annotated[bool, typer.Option("--render", help="Open files in the sandboxed browser as well: a kit's .js is loaded by a wrapper page, .html/.php is served as the page (on loopback), and what it shows and does is scanned as for a URL.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Also write every result to this Apache Parquet file (one row per input, in input order; schema in docs/parquet.md).")] = None,
 ) -> None:
     """Scan pages, screenshots and URLs; print a verdict, a score and the evidence.
 
@@ -110,16 +111,34 @@ def scan(
     options = CaptureOptions(profile=profile, referrer=referrer, budget_s=budget, allow_private=allow_private, allow_hosts=tuple(allow_host or ()), ocr=ocr)
     console = _console()
     found = errors = 0
-    for result in run_batch(names, jobs=jobs, options=options, url=url, model=chosen, save=save, progress=len(names) > 1,
-                            static_budget_s=timeout, render=render):
-        if result.error:
-            errors += 1
-        elif result.verdict in ("scam", "suspicious"):
-            found += 1
-        if json_out:
-            write_result(sys.stdout, result)
-        else:
-            render_result(console, result)
+    table = None
+    if out is not None:
+        if out.suffix.lower() != ".parquet":
+            _console(True).print(f"[red]error:[/] --out {escape(str(out))}: only .parquet files are written (JSON Lines: --json)")
+            raise typer.Exit(EXIT_ERROR)
+        from scamscope.report.parquet import ParquetWriter
+
+        try:
+            table = ParquetWriter(out)
+        except OSError as exc:
+            _console(True).print(f"[red]error:[/] cannot write {escape(str(out))}: {escape(str(exc.strerror or exc))}")
+            raise typer.Exit(EXIT_ERROR) from None
+    try:
+        for result in run_batch(names, jobs=jobs, options=options, url=url, model=chosen, save=save, progress=len(names) > 1,
+                                static_budget_s=timeout, render=render):
+            if result.error:
+                errors += 1
+            elif result.verdict in ("scam", "suspicious"):
+                found += 1
+            if table is not None:
+                table.write(result)
+            if json_out:
+                write_result(sys.stdout, result)
+            else:
+                render_result(console, result)
+    finally:
+        if table is not None:
+            table.close()  # what was scanned is kept, also when the batch is interrupted
     raise typer.Exit(EXIT_ERROR if errors else (EXIT_FOUND if found else EXIT_CLEAN))
 
 

@@ -78,16 +78,22 @@ class TriageContext:
                         homes.append(UserHome(name=ud.user.name or ud.home_path.name, home=ud.home_path, sid=getattr(ud.user, "sid", None)))
             except Exception as exc:  # no SAM/SOFTWARE hive: fall back to walking Users/*
                 self.problem("user profiles", f"could not read users from the registry ({type(exc).__name__}); walked Users/* instead", severity="info")
+        from scamscope.triage.remote.common import reason, shown_path
+
         users_dir = self.root.joinpath("Users")
         try:
             entries = list(users_dir.iterdir()) if users_dir.exists() else []
-        except Exception:
+        except Exception as exc:  # an unreadable Users/ hides every profile in it: say so
             entries = []
+            self.problem("user profiles", f"Users folder unreadable ({reason(exc)}): the profiles in it were not examined",
+                         path=shown_path(self, users_dir), severity="error")
         for entry in entries:
             try:
                 if not entry.is_dir() or entry.name.lower() in ("all users", "default user", "public", "default"):
                     continue
-            except Exception:
+            except Exception as exc:
+                self.problem("user profiles", f"profile folder unreadable ({reason(exc)}): not examined",
+                             path=shown_path(self, entry), severity="error")
                 continue
             key = str(entry).lower()
             if key not in seen and not any(str(h.home).lower().endswith("/" + entry.name.lower()) for h in homes):
@@ -101,7 +107,9 @@ class TriageContext:
         try:
             yield from self.root.glob(pattern)
         except Exception as exc:
-            self.problem("filesystem", f"glob {pattern}: {type(exc).__name__}: {exc}")
+            from scamscope.triage.remote.common import reason
+
+            self.problem("filesystem", f"glob {pattern}: {reason(exc)}")
 
 
 def open_target(path: Path, tz: tzinfo | None = None, collection: str | None = None) -> TriageContext:
