@@ -15,6 +15,7 @@ import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -136,7 +137,17 @@ def collected(tmp_path_factory: pytest.TempPathFactory) -> Collected:
 
 
 def of(c: Collected, user: str, kind: str = "visit") -> list:
-    return [v for v in c.visits if v.user == user and v.kind == kind]
+    """Every visit (or download) of ``user``, read back from the timeline events: only notable visits are
+    kept as Visit records, every visit is an event."""
+    out = []
+    for e in c.events:
+        if e.user != user or e.kind != f"browser.{kind}":
+            continue
+        f = e.all_fields()
+        out.append(SimpleNamespace(ts=e.ts, url=f["url"], title=f["title"] if kind == "visit" else e.message.split("downloaded ", 1)[1].split(" from ")[0],
+                                   browser=f["browser"], ref=e.ref, user=e.user, kind=kind, target_path=f.get("target_path"),
+                                   verdict=f.get("verdict"), score=f.get("score"), evidence=f.get("evidence", []), tags=e.tags))
+    return out
 
 
 def test_real_chrome_history(collected: Collected) -> None:
@@ -181,14 +192,18 @@ def test_scam_incident_tags_and_scores(collected: Collected) -> None:
     event = next(e for e in collected.events if e.kind == "browser.download" and e.fields["url"] == ANYDESK_EXE)
     assert (event.tool, event.fields["match"], event.fields["size"]) == ("anydesk", "anydesk", 5_123_456)
     assert event.fields["tab_url"] == ANYDESK_PAGE and event.timestamp_desc == "Download Started"
-    scam_event = next(e for e in collected.events if e.kind == "browser.visit" and e.fields["url"] == SCAM)
-    assert "scam_page" in scam_event.tags and scam_event.fields["verdict"] == "scam" and scam_event.user == "carol"
+    scam_event = next(e for e in collected.events if e.kind == "browser.visit" and e.all_fields()["url"] == SCAM)
+    assert "scam_page" in scam_event.tags and scam_event.all_fields()["verdict"] == "scam" and scam_event.user == "carol"
     # the one visit row pointing to a missing URL row is reported, not fatal
     assert any(p.source == "Chrome Default History" and "missing URL rows" in p.message for p in collected.problems)
 
 
 def test_events_match_visits(collected: Collected) -> None:
-    assert len(collected.events) == len(collected.visits) == 69 + 2 + 1 + len(VISITS) + 2
+    assert len(collected.events) == collected.visits_read == 69 + 2 + 1 + len(VISITS) + 2
+    # notable visits only are kept as records: the incident's tagged pages and the downloads
+    kept = {v.url for v in collected.visits}
+    assert {SEARCH, SCAM, ANYDESK_PAGE, BANK, GIFT, ANYDESK_EXE} <= kept and "https://www.yahoo.co.jp/" not in kept
+    assert all(v.tags or v.kind == "download" or v.verdict in ("scam", "suspicious") for v in collected.visits)
     assert all(e.ts.tzinfo is not None and e.kind in ("browser.visit", "browser.download") for e in collected.events)
     assert {r.path for r in collected.sources_read} == {
         f"C:/Users/alice/{CHROME}", f"C:/Users/bob/{FIREFOX}", f"C:/Users/carol/{CHROME}"
@@ -248,5 +263,53 @@ def test_thousands_of_visits_take_seconds(tmp_path: Path) -> None:
     start = time.perf_counter()
     c = browser.collect(ctx)
     elapsed = time.perf_counter() - start
-    assert len(c.visits) == 6000
+    assert c.visits_read == len(c.events) == 6000
     assert elapsed < 20, f"{elapsed:.1f}s for 6000 visits (1500 distinct pages)"
+
+
+UNPRIVILEGED = """
+import json, sys
+from pathlib import Path
+from scamscope.triage.collectors import browser
+from scamscope.triage.context import open_target
+c = browser.collect(open_target(Path(sys.argv[1])))
+print(json.dumps({"urls": sorted(v.url for v in c.visits), "events": len(c.events),
+                  "problems": [[p.source, p.message, p.path, p.severity] for p in c.problems]}))
+"""
+
+
+def test_unreadable_profile_folder_is_a_problem_not_a_silence(tmp_path: Path) -> None:
+    """Firefox's history one folder below an unreadable AppData/Roaming: named as an error with its path and
+    reason (run without root's DAC override, so the permission applies), while Chrome's history under Local is read."""
+    import json
+    import subprocess
+    import sys
+
+    root = tmp_path / "t"
+    chrome_history(root / f"C/Users/gina/{CHROME}", VISITS[:2], [])
+    place(root, f"C/Users/gina/{FIREFOX}", require_shared(FX / "plaso/test_data/firefox/places.sqlite").read_bytes())
+    (root / "C/ProgramData").mkdir(parents=True)
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root without setpriv: cannot make a folder unreadable")
+        prefix = ["setpriv", "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search", "--"]
+
+    def read() -> dict:
+        proc = subprocess.run([*prefix, sys.executable, "-c", UNPRIVILEGED, str(root)], capture_output=True, text=True, timeout=300,
+                              cwd=Path(__file__).resolve().parent.parent)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        return json.loads(proc.stdout)
+
+    readable = read()
+    roaming = root / "C/Users/gina/AppData/Roaming"
+    roaming.chmod(0)
+    try:
+        locked = read()
+    finally:
+        roaming.chmod(0o755)
+    assert readable["events"] == 2 + 1 and not [p for p in readable["problems"] if p[3] != "info"]  # 2 Chrome visits, 1 Firefox
+    assert locked["events"] == 2 and locked["urls"] == sorted([SEARCH, SCAM])
+    [problem] = [p for p in locked["problems"] if p[2] == "C:/Users/gina/AppData/Roaming"]
+    assert problem[0] == "browser history" and problem[3] == "error"
+    assert "Permission denied" in problem[1] and "not examined" in problem[1]

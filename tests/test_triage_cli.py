@@ -52,10 +52,16 @@ def test_json_output_and_time_zone_option(evidence: Path, tmp_path: Path) -> Non
     proc = triage(str(evidence), "--out", str(tmp_path / "case"), "--json", "--no-pdf", "--tz", "Asia/Tokyo")
     assert proc.returncode == 1, proc.stderr
     doc = json.loads(proc.stdout)
-    assert doc["time_zone"] == {"local": "Asia/Tokyo", "source": "--tz"}
+    assert {k: doc["time_zone"][k] for k in ("local", "source")} == {"local": "Asia/Tokyo", "source": "--tz"}
+    assert doc["time_zone"]["confidence"] in ("high", "medium") and doc["time_zone"]["detail"]
     assert doc["summary"]["scam_indicators"] is True and doc["summary"]["sessions"] == 3
     assert not (tmp_path / "case" / "report.pdf").exists()
     assert json.loads((tmp_path / "case" / "evidence.json").read_text())["tz_source"] == "--tz"
+    # the summary a person reads gives every time in UTC and in the PC's local time, and says which zone
+    proc = triage(str(evidence), "--out", str(tmp_path / "case2"), "--no-pdf", "--tz", "Asia/Tokyo")
+    assert "S01 anydesk incoming 2022-08-23 10:20:17 UTC (19:20:17 JST)  ID 547911884, IP 12.xx.xx.21" in proc.stdout
+    assert "first contact: 2022-08-23 10:05:00 UTC (19:05:00 JST)" in proc.stdout
+    assert "times: UTC and local time (Asia/Tokyo, JST; source: --tz)" in proc.stdout
 
 
 def test_errors_are_one_line_and_exit_2(evidence: Path, tmp_path: Path) -> None:

@@ -50,6 +50,8 @@ class EvidenceLog:
     ended: str = ""
     local_tz: str = ""
     tz_source: str = ""
+    tz_confidence: str = ""
+    opened: str = ""  # the collection opened inside the evidence (empty: the evidence itself)
     versions: dict[str, str] = field(default_factory=dict)
     inputs_before: list[InputFile] = field(default_factory=list)
     inputs_after: list[InputFile] = field(default_factory=list)

@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 
 from scamscope.data import load
+from scamscope.triage.fmt import iso, when
 from scamscope.triage.link import Links
 from scamscope.triage.types import NO_SOFTWARE_HIVE, Collected, Session, Software, Transfer, Visit
 
@@ -24,7 +25,7 @@ INSTALLED_EVIDENCE = ("uninstall_entry", "service", "file")  # evidence that the
 @dataclass
 class Finding:
     id: str  # "F01", ...
-    kind: str  # remote_sessions, remote_tool_present, fake_security_software, scam_page, suspicious_page,
+    kind: str  # remote_sessions, remote_tool_present, fake_security_software, scam_page, suspicious_page, phone_numbers,
     #            tool_download, file_transfers, money_during_session, money_after_scam
     severity: str  # high, medium, low, info
     title: str
@@ -40,14 +41,6 @@ class Finding:
             "id": self.id, "kind": self.kind, "severity": self.severity, "title": self.title, "detail": self.detail,
             "evidence": self.evidence, "tool": self.tool, "first": iso(self.first), "last": iso(self.last), "data": self.data,
         }
-
-
-def iso(ts: datetime | None) -> str | None:
-    return ts.isoformat() if ts else None
-
-
-def fmt(ts: datetime | None) -> str:
-    return ts.strftime("%Y-%m-%d %H:%M:%S UTC") if ts else "unknown time"
 
 
 @cache
@@ -121,7 +114,7 @@ class _Builder:
                 who = ", ".join(x for x in (f"ID {s.remote_id}" if s.remote_id else "", f"IP {s.remote_ip}" if s.remote_ip else "",
                                             s.remote_name or "") if x) or "remote side not logged"
                 dur = f"{s.seconds / 60:.0f} min" if s.seconds is not None else "end not logged"
-                parts.append(f"{s.id} {s.direction} {fmt(s.start)} ({dur}; {who}" + (f"; access: {s.access}" if s.access else "") + ")")
+                parts.append(f"{s.id} {s.direction} {when(s.start)} ({dur}; {who}" + (f"; access: {s.access}" if s.access else "") + ")")
             self.add(kind="remote_sessions", severity="high" if incoming else "medium", tool=tool,
                      title=f"{tool_name(tool)}: {len(ss)} remote session(s), {len(incoming)} incoming",
                      detail="; ".join(parts), evidence=self.ids(ss), first=min(times, default=None), last=max(times, default=None),
@@ -171,9 +164,30 @@ class _Builder:
             urls = list(dict.fromkeys(v.url for v in vs))
             label = "tech-support-scam page" if kind == "scam_page" else "suspicious page"
             self.add(kind=kind, severity=sev, title=f"{len(vs)} visit(s) to {len(urls)} {label}(s)",
-                     detail="; ".join(f"{fmt(v.ts)} {v.browser}: {v.url}" + (f" \u201c{v.title}\u201d" if v.title else "")
+                     detail="; ".join(f"{when(v.ts)} {v.browser}: {v.url}" + (f" \u201c{v.title}\u201d" if v.title else "")
                                       + (f" [score {v.score:.2f}]" if v.score is not None else "") for v in vs[:10]),
                      evidence=self.ids(vs), first=vs[0].ts, last=vs[-1].ts, data={"urls": urls[:50]})
+
+    def phones(self) -> None:
+        """Phone numbers carried by visited URLs' parameters (the browser collector read them with the detection core)."""
+        visits = sorted((v for v in self.c.visits if v.phones), key=lambda v: v.ts)
+        if not visits:
+            return
+        numbers: dict[str, dict[str, Any]] = {}
+        for v in visits:
+            for p in v.phones:
+                n = numbers.setdefault(p.e164 or p.raw, {"raw": p.raw, "e164": p.e164, "region": p.region, "type": p.type,
+                                                         "flags": list(p.flags), "explanation": p.explanation, "urls": [], "visits": 0})
+                n["visits"] += 1
+                if v.url not in n["urls"] and len(n["urls"]) < 10:
+                    n["urls"].append(v.url)
+        scam = any(is_scam(v) or v.verdict in ("scam", "suspicious") for v in visits)
+        self.add(kind="phone_numbers", severity="high" if scam else "medium",
+                 title=f"{len(numbers)} phone number(s) carried in the URL of visited pages"
+                       + (" (scam pages)" if scam else ""),
+                 detail="; ".join(f"{n['raw']}" + (f" = {n['e164']}" if n["e164"] and n["e164"] != n["raw"] else "")
+                                  + f": {n['explanation']} — {n['visits']} visit(s), e.g. {n['urls'][0]}" for n in numbers.values()),
+                 evidence=self.ids(visits), first=visits[0].ts, last=visits[-1].ts, data={"numbers": list(numbers.values())})
 
     def downloads(self) -> None:
         hits = [(v, download_tool(v)) for v in self.c.visits]
@@ -182,7 +196,7 @@ class _Builder:
             hits.sort(key=lambda x: x[0].ts)
             self.add(kind="tool_download", severity="medium", tool=hits[0][1],
                      title=f"{len(hits)} download(s) of remote-access tools" + (" or fake security software" if any(t == "unknown" for _, t in hits) else ""),
-                     detail="; ".join(f"{fmt(v.ts)} {tool_name(t)}: {v.url}" + (f" saved as {v.target_path}" if v.target_path else "")
+                     detail="; ".join(f"{when(v.ts)} {tool_name(t)}: {v.url}" + (f" saved as {v.target_path}" if v.target_path else "")
                                       for v, t in hits),
                      evidence=self.ids([v for v, _ in hits]), first=hits[0][0].ts, last=hits[-1][0].ts)
 
@@ -193,12 +207,12 @@ class _Builder:
         by_dir: dict[str, int] = {}
         for t, _ in ts:
             by_dir[t.direction] = by_dir.get(t.direction, 0) + 1
-        when = [t.ts for t, _ in ts if t.ts]
+        times = [t.ts for t, _ in ts if t.ts]
         self.add(kind="file_transfers", severity="high", title=f"{len(ts)} file(s) moved during remote sessions",
-                 detail="; ".join(f"{fmt(t.ts)} {s.id} {tool_name(t.tool)}: {t.name} ({t.direction.replace('_', ' ')}"
+                 detail="; ".join(f"{when(t.ts)} {s.id} {tool_name(t.tool)}: {t.name} ({t.direction.replace('_', ' ')}"
                                   + (f", {t.size} bytes" if t.size is not None else "") + ")" for t, s in ts[:30]),
-                 evidence=self.ids([t for t, _ in ts]) + sorted({s.id for _, s in ts}), first=min(when, default=None),
-                 last=max(when, default=None), data={"by_direction": by_dir, "files": [t.name for t, _ in ts][:100]})
+                 evidence=self.ids([t for t, _ in ts]) + sorted({s.id for _, s in ts}), first=min(times, default=None),
+                 last=max(times, default=None), data={"by_direction": by_dir, "files": [t.name for t, _ in ts][:100]})
 
     def money(self) -> None:
         money = sorted((v for v in self.c.visits if any(t in v.tags for t in MONEY_TAGS)), key=lambda v: v.ts)
@@ -213,19 +227,19 @@ class _Builder:
         ):
             if rows:
                 self.add(kind="money_during_session", severity=sev, title=f"{len(rows)} banking/payment page visit(s) {note}",
-                         detail="; ".join(f"{fmt(v.ts)} {s.id}: {v.url} [{', '.join(t for t in v.tags if t in MONEY_TAGS)}]" for v, s in rows[:20]),
+                         detail="; ".join(f"{when(v.ts)} {s.id}: {v.url} [{', '.join(t for t in v.tags if t in MONEY_TAGS)}]" for v, s in rows[:20]),
                          evidence=self.ids([v for v, _ in rows]) + sorted({s.id for _, s in rows}), first=rows[0][0].ts,
                          last=rows[-1][0].ts, data={"window": label, "tags": sorted({t for v, _ in rows for t in v.tags if t in MONEY_TAGS})})
         if after:
             self.add(kind="money_after_scam", severity="medium", title=f"{len(after)} banking/payment page visit(s) after the scam page",
-                     detail="; ".join(f"{fmt(v.ts)}: {v.url}" for v in after[:20]), evidence=self.ids(after),
+                     detail="; ".join(f"{when(v.ts)}: {v.url}" for v in after[:20]), evidence=self.ids(after),
                      first=after[0].ts, last=after[-1].ts, data={"tags": sorted({t for v in after for t in v.tags if t in MONEY_TAGS})})
 
 
 def build_findings(c: Collected, links: Links, window: timedelta | None = None) -> list[Finding]:
     """All findings, most severe first, numbered ``F01``.."""
     b = _Builder(c, links, window or session_window())
-    for step in (b.pages, b.downloads, b.software, b.sessions, b.transfers, b.money):
+    for step in (b.pages, b.phones, b.downloads, b.software, b.sessions, b.transfers, b.money):
         step()
     far = datetime.max.replace(tzinfo=None)
     b.out.sort(key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), (f.first.replace(tzinfo=None) if f.first else far)))

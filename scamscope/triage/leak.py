@@ -11,7 +11,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from scamscope.triage.findings import MONEY_TAGS, fmt, in_session, tool_name
+from scamscope.triage.findings import MONEY_TAGS, in_session, tool_name
+from scamscope.triage.fmt import when
 from scamscope.triage.link import Links
 from scamscope.triage.passwords import PasswordStore
 from scamscope.triage.types import Collected, Problem
@@ -110,7 +111,7 @@ def _money(c: Collected, links: Links, window: timedelta) -> LeakItem | None:
     if not rows:
         return None
     known_rows = [r for r in rows if r[2]]
-    text = "; ".join(f"{fmt(v.ts)} {v.url} ({'during' if k else 'after the start of'} {s.id})" for v, s, k in rows[:10])
+    text = "; ".join(f"{when(v.ts)} {v.url} ({'during' if k else 'after the start of'} {s.id})" for v, s, k in rows[:10])
     return LeakItem("money_pages", "Banking, payment or gift-card pages were open while the remote side was connected: " + text
                     + ". Account numbers, balances or card details shown on them may have been seen.",
                     "medium" if known_rows else "low", sorted({i for v, _, _ in rows for i in links.of(v)} | {s.id for _, s, _ in rows}),

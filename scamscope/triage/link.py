@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from scamscope.triage.types import Collected, Event, Ref, Session, Software, Transfer, Visit
@@ -71,9 +72,10 @@ def _mentions(e: Event, text: str | None) -> bool:
     if not text:
         return False
     t = text.lower()
-    return t in e.message.lower() or any(t in str(v).lower() for v in e.fields.values())
+    return t in e.message.lower() or any(t in str(v).lower() for v in e.all_fields().values())
 
 
+@lru_cache(maxsize=4096)
 def _path_key(path: str) -> str:
     """``/sysvol/x``, ``sysvol/x``, ``c:/x`` and ``C:\\x`` are the same file."""
     p = path.replace("\\", "/").lower()
@@ -118,13 +120,18 @@ def dedupe(c: Collected) -> int:
 
 
 class _Index:
-    """Events by whole second, so that matching a record to its event does not scan the whole timeline."""
+    """Events by whole second, so that matching a record to its event does not scan the whole timeline.
 
-    def __init__(self, events: list[Event]) -> None:
+    Only the seconds some record is dated at (``wanted``, ±1 s) are indexed: a history of 200,000
+    plain visits with a handful of records to link costs a handful of entries."""
+
+    def __init__(self, events: list[Event], wanted: set[int]) -> None:
         self.events = events
         self.by_second: dict[int, list[Event]] = {}
         for e in events:
-            self.by_second.setdefault(int(e.ts.timestamp()), []).append(e)
+            sec = int(e.ts.timestamp())
+            if sec in wanted:
+                self.by_second.setdefault(sec, []).append(e)
 
     def add(self, e: Event) -> None:
         self.events.append(e)
@@ -217,10 +224,17 @@ def _software_test(sw: Software, ts: datetime) -> Test:
                       and (e.ref.path.lower() == sw.ref.path.lower() or _mentions(e, sw.name)))
 
 
+def _wanted_seconds(c: Collected) -> set[int]:
+    times = [t for s in c.sessions for t in (s.start, s.end, *(x.ts for x in s.transfers)) if t]
+    times += [v.ts for v in c.visits]
+    times += [t for sw in c.software for t in (sw.installed, sw.last_run) if t]
+    return {int(t.timestamp()) + d for t in times for d in (-1, 0, 1)}
+
+
 def ensure_events(c: Collected) -> list[tuple[Any, Event]]:
     """Add an event for each dated record that has none; return (record, event) pairs, found or added."""
     pairs: list[tuple[Any, Event]] = []
-    index = _Index(c.events)
+    index = _Index(c.events, _wanted_seconds(c))
     claimed: set[int] = set()
     for s in c.sessions:
         for ts, kind, desc, test in _session_pairs(s):
@@ -246,8 +260,8 @@ def ensure_events(c: Collected) -> list[tuple[Any, Event]]:
         if e is None:
             e = _visit_event(v)
             index.add(e)
-        else:
-            e.tags += [tag for tag in v.tags if tag not in e.tags]
+        elif any(tag not in e.tags for tag in v.tags):
+            e.tags = e.tags + [tag for tag in v.tags if tag not in e.tags]  # a new list: tag lists may be shared
         pairs.append((v, e))
     for sw in c.software:
         for ts, new in _software_events(sw):
@@ -270,8 +284,9 @@ def mark_during_sessions(events: list[Event], sessions: list[Session], window: t
                 continue
             tag = "after_session_start" if assumed else "during_remote_session"
             if tag not in e.tags:
-                e.tags.append(tag)
-            e.fields.setdefault("session", s.id)
+                e.tags = [*e.tags, tag]  # a new list: events of one page share theirs
+            if "session" not in e.fields:
+                e.fields = {**e.fields, "session": s.id}
 
 
 def link(c: Collected, window: timedelta) -> Links:
@@ -287,10 +302,10 @@ def link(c: Collected, window: timedelta) -> Links:
     links = Links()
     for record, event in pairs:
         links.add(record, event)
-    by_id = {e.id: e for e in c.events}
-    for s in c.sessions:
-        for eid in links.of(s):
-            by_id[eid].fields.setdefault("session", s.id)
+    cited = {eid: s.id for s in reversed(c.sessions) for eid in links.of(s)}
+    for e in c.events:
+        if e.id in cited and "session" not in e.fields:
+            e.fields = {**e.fields, "session": cited[e.id]}
     mark_during_sessions(c.events, c.sessions, window)
     for ids in links.by_record.values():
         ids.sort()

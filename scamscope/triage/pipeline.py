@@ -12,61 +12,27 @@ from __future__ import annotations
 import sys
 import time
 import traceback
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any, TextIO
 
-from scamscope.triage.advice import Advice, advise
+from scamscope.triage import report
+from scamscope.triage.advice import advise
 from scamscope.triage.collectors import all_collectors
 from scamscope.triage.evidence import EvidenceLog, compare, hash_inputs, now_utc, versions
-from scamscope.triage.findings import Finding, build_findings, indicators_found, session_window
+from scamscope.triage.findings import build_findings, session_window
+from scamscope.triage.fmt import local_zone
 from scamscope.triage.integrity import image_problems, truncation_hint
-from scamscope.triage.leak import LeakAssessment, assess
-from scamscope.triage.link import Links, dedupe, link, normalise_times
-from scamscope.triage.passwords import PasswordStore, password_stores
-from scamscope.triage.story import Step, reconstruct
+from scamscope.triage.leak import assess
+from scamscope.triage.link import dedupe, link, normalise_times
+from scamscope.triage.passwords import password_stores
+from scamscope.triage.result import CollectorRun, TriageResult, first_last_contact
+from scamscope.triage.story import reconstruct
 from scamscope.triage.types import Collected, Problem
 
+__all__ = ["OUTPUTS", "CollectorRun", "TriageError", "TriageResult", "first_last_contact", "run"]
+
 OUTPUTS = ("report.html", "report.pdf", "findings.json", "timeline.jsonl", "timeline.csv", "evidence.json")
-
-
-@dataclass
-class CollectorRun:
-    name: str
-    seconds: float
-    counts: dict[str, int] = field(default_factory=dict)
-    error: str | None = None
-
-
-@dataclass
-class TriageResult:
-    target: Path
-    out: Path
-    partial: bool
-    system: dict[str, str]
-    local_tz: str
-    tz_source: str
-    collected: Collected
-    links: Links
-    runs: list[CollectorRun]
-    stores: list[PasswordStore]
-    findings: list[Finding]
-    story: list[Step]
-    leak: LeakAssessment
-    advice: list[Advice]
-    evidence: EvidenceLog
-    window: timedelta
-    outputs: dict[str, Path] = field(default_factory=dict)
-    chromium: str = ""  # version of the Chromium that printed report.pdf
-
-    @property
-    def problems(self) -> list[Problem]:
-        return self.collected.problems
-
-    @property
-    def found(self) -> bool:
-        return indicators_found(self.findings)
 
 
 class TriageError(Exception):
@@ -145,6 +111,7 @@ def run_collectors(ctx: Any, progress: TextIO | None) -> tuple[Collected, list[C
                 raise TypeError(f"returned {type(got).__name__}, not Collected")
             merged.extend(got)
             run.counts = {k: len(getattr(got, k)) for k in ("events", "sessions", "software", "visits", "problems")}
+            run.counts["visits"] = max(run.counts["visits"], got.visits_read)
         except Exception as exc:  # a collector bug must not end the triage: keep it as a problem
             where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
             run.error = f"{type(exc).__name__}: {str(exc)[:300]}" + (f" ({Path(where.filename).name}:{where.lineno})" if where else "")
@@ -167,6 +134,17 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
     return sorted(out, key=lambda p: order.get(p.severity, 3))
 
 
+def _check_collection(target: Path, collection: str | None) -> None:
+    """Refuse at once evidence that holds several collections when none was picked (the list says how)."""
+    from scamscope.triage.layouts import choose, find_candidates
+
+    if target.is_dir() or target.suffix.lower() in (".zip", ".tar", ".tgz", ".gz"):
+        try:
+            choose(target, find_candidates(target).candidates, collection)
+        except ValueError as exc:
+            raise TriageError(str(exc)) from None
+
+
 def run(target: Path, out: Path, tz: tzinfo | None = None, command: list[str] | None = None,
         progress: TextIO | None = sys.stderr, pdf: bool = True, force: bool = False,
         collection: str | None = None) -> TriageResult:
@@ -175,25 +153,29 @@ def run(target: Path, out: Path, tz: tzinfo | None = None, command: list[str] | 
     ``collection`` picks one collection or volume when the evidence holds several (see
     :func:`scamscope.triage.context.open_target`)."""
     from scamscope.triage.context import open_target
-    from scamscope.triage.report import write_all, write_timeline
 
     target, out = Path(target), Path(out)
     if not target.exists():
         raise TriageError(f"{target}: no such file or directory")
     check_out_dir(target, out, force)
+    _check_collection(target, collection)  # several collections and none picked: say so before hours of hashing
     log = EvidenceLog(target=str(target.resolve()), command=list(command or sys.argv), started=now_utc(), versions=versions())
     _say(progress, f"hashing the evidence ({target})")
     log.inputs_before = hash_inputs(target)
-    if not log.inputs_before:  # "nothing found" on nothing would be a false all-clear
-        raise TriageError(f"{target} holds no file that could be read: nothing to examine (an empty folder, or a copy that failed?)")
-    _say(progress, f"{len(log.inputs_before)} input file(s), {sum(f.size for f in log.inputs_before):,} bytes hashed")
+    files = [f for f in log.inputs_before if f.kind == "file"]
+    if not files:  # "nothing found" on nothing would be a false all-clear
+        unreadable = [f for f in log.inputs_before if f.kind != "file"]
+        why = f" ({unreadable[0].path}: {unreadable[0].error})" if unreadable else ""
+        raise TriageError(f"{target} holds no file that could be read{why}: nothing to examine (an empty or unreadable folder, or a copy that failed?)")
+    _say(progress, f"{len(files)} input file(s), {sum(f.size for f in files):,} bytes hashed"
+                   + (f"; {len(log.inputs_before) - len(files)} folder(s) could not be listed" if len(files) < len(log.inputs_before) else ""))
     no_dissect_cache()
     try:
         ctx = open_target(target, tz, collection=collection)
     except ValueError as exc:
         hint = truncation_hint(target) if target.is_file() else None
         raise TriageError(str(exc) + (f"; the image is {hint}" if hint else "")) from None
-    _say(progress, f"opened: {'partial collection (no Windows folder)' if ctx.partial else 'Windows system'}, "
+    _say(progress, f"opened: {ctx.opened + ', ' if ctx.opened else ''}{'partial collection (no Windows folder)' if ctx.partial else 'Windows system'}, "
                    f"{len(ctx.user_homes())} user profile(s), time zone {ctx.local_tz or 'unknown'}")
     damage = image_problems(ctx.target)
     for p in damage:
@@ -217,15 +199,17 @@ def run(target: Path, out: Path, tz: tzinfo | None = None, command: list[str] | 
     collected.problems = _dedupe(collected.problems)
     window = session_window()
     links = link(collected, window)
-    findings = build_findings(collected, links, window)
-    story = reconstruct(collected, links, window)
-    leak = assess(collected, links, stores, window, collected.problems)
-    log.local_tz, log.tz_source = str(ctx.local_tz or ""), ctx.tz_source
+    with local_zone(ctx.local_tz):  # times in the findings' texts: UTC and the PC's local time
+        findings = build_findings(collected, links, window)
+        story = reconstruct(collected, links, window)
+        leak = assess(collected, links, stores, window, collected.problems)
+    log.local_tz, log.tz_source, log.tz_confidence, log.opened = str(ctx.local_tz or ""), ctx.tz_source, ctx.tz_confidence, ctx.opened
     result = TriageResult(target=target, out=out, partial=ctx.partial, system=_system(ctx), local_tz=str(ctx.local_tz or "unknown"),
                           tz_source=ctx.tz_source or "none", collected=collected, links=links, runs=runs, stores=stores,
-                          findings=findings, story=story, leak=leak, advice=advise(findings, stores), evidence=log, window=window)
+                          findings=findings, story=story, leak=leak, advice=advise(findings, stores), evidence=log, window=window,
+                          tz=ctx.local_tz, tz_confidence=ctx.tz_confidence, tz_detail=ctx.tz_detail, opened=ctx.opened)
     out.mkdir(parents=True, exist_ok=True)
-    result.outputs.update(write_timeline(result))
+    result.outputs.update(report.write_timeline(result))
     _say(progress, f"{len(collected.events)} timeline events, {len(collected.sessions)} session(s), {len(findings)} finding(s)")
     _say(progress, "hashing the evidence again")
     log.inputs_after = hash_inputs(target)
@@ -233,7 +217,7 @@ def run(target: Path, out: Path, tz: tzinfo | None = None, command: list[str] | 
     if log.changed:
         collected.problems.insert(0, Problem("evidence", f"{len(log.changed)} input file(s) changed during the triage: "
                                              + "; ".join(log.changed[:5]), severity="error"))
-    result.outputs.update(write_all(result, pdf=pdf, progress=lambda s: _say(progress, s)))
+    result.outputs.update(report.write_all(result, pdf=pdf, progress=lambda s: _say(progress, s)))
     if result.chromium:
         log.versions["chromium (report.pdf)"] = result.chromium
     log.ended = now_utc()
@@ -242,12 +226,3 @@ def run(target: Path, out: Path, tz: tzinfo | None = None, command: list[str] | 
     _say(progress, f"done: {out}")
     return result
 
-
-def first_last_contact(result: TriageResult) -> tuple[datetime | None, datetime | None]:
-    """Earliest scam-page visit or session start, and the latest session time (or scam-page visit)."""
-    c = result.collected
-    scam = [v.ts for v in c.visits if v.verdict == "scam" or "scam_page" in v.tags]
-    session_times = [t for s in c.sessions for t in (s.start, s.end) if t]
-    first = min(scam + session_times, default=None)
-    last = max(session_times or scam, default=None)
-    return first, last

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from scamscope.data import load
-from scamscope.triage.findings import MONEY_TAGS, download_tool, fmt, in_session, is_scam, iso, tool_name
+from scamscope.triage.findings import MONEY_TAGS, download_tool, in_session, is_scam, tool_name
+from scamscope.triage.fmt import iso, when
 from scamscope.triage.link import Links
 from scamscope.triage.types import Collected
 
@@ -68,7 +69,7 @@ def reconstruct(c: Collected, links: Links, window: timedelta) -> list[Step]:
     if scam:
         a, b = _span([v.ts for v in scam])
         label = "suspicious (not certainly scam) page" if suspicious_only else "scam page"
-        steps.append(Step("scam_page", "found", f"{len(scam)} visit(s) to a {label}, first {fmt(a)}: {scam[0].url}"
+        steps.append(Step("scam_page", "found", f"{len(scam)} visit(s) to a {label}, first {when(a)}: {scam[0].url}"
                           + (f" \u201c{scam[0].title}\u201d" if scam[0].title else ""), a, b, _ids(links, scam)))
     else:
         steps.append(Step("scam_page", "not_found", "No scam page in the browser histories read (it may have been shown in a "
@@ -85,7 +86,7 @@ def reconstruct(c: Collected, links: Links, window: timedelta) -> list[Step]:
 
     if downloads:
         a, b = _span([v.ts for v in downloads])
-        steps.append(Step("download", "found", "; ".join(f"{fmt(v.ts)} {tool_name(download_tool(v))} from {v.url}" for v in downloads[:10]),
+        steps.append(Step("download", "found", "; ".join(f"{when(v.ts)} {tool_name(download_tool(v))} from {v.url}" for v in downloads[:10]),
                           a, b, _ids(links, downloads)))
     else:
         steps.append(Step("download", "not_found", "No download of a remote-access tool in the browser download histories read."))
@@ -93,8 +94,8 @@ def reconstruct(c: Collected, links: Links, window: timedelta) -> list[Step]:
     if installs:
         times = [t for sw in installs for t in (sw.installed, sw.last_run) if t]
         a, b = _span(times)
-        text = "; ".join(f"{sw.name} ({sw.evidence}): " + ", ".join(x for x in (f"installed {fmt(sw.installed)}" if sw.installed else "",
-                         f"last run {fmt(sw.last_run)}" if sw.last_run else "") if x) for sw in sorted(installs, key=lambda s: min(
+        text = "; ".join(f"{sw.name} ({sw.evidence}): " + ", ".join(x for x in (f"installed {when(sw.installed)}" if sw.installed else "",
+                         f"last run {when(sw.last_run)}" if sw.last_run else "") if x) for sw in sorted(installs, key=lambda s: min(
                              t for t in (s.installed, s.last_run) if t))[:12])
         steps.append(Step("install", "found", text, a, b, _ids(links, installs)))
     else:
@@ -103,8 +104,8 @@ def reconstruct(c: Collected, links: Links, window: timedelta) -> list[Step]:
 
     if sessions:
         a, b = _span([t for s in sessions for t in (s.start, s.end) if t])
-        text = "; ".join(f"{s.id} {tool_name(s.tool)} {s.direction} {fmt(s.start)}"
-                         + (f" to {fmt(s.end)}" if s.end else " (end not logged)")
+        text = "; ".join(f"{s.id} {tool_name(s.tool)} {s.direction} {when(s.start)}"
+                         + (f" to {when(s.end)}" if s.end else " (end not logged)")
                          + (f" from ID {s.remote_id}" if s.remote_id else "") + (f", IP {s.remote_ip}" if s.remote_ip else "")
                          for s in sessions)
         steps.append(Step("sessions", "found", text, a, b, [s.id for s in sessions] + _ids(links, sessions)))
@@ -114,7 +115,7 @@ def reconstruct(c: Collected, links: Links, window: timedelta) -> list[Step]:
     transfers = [(t, s) for s in c.sessions for t in s.transfers]
     if transfers:
         a, b = _span([t.ts for t, _ in transfers if t.ts])
-        steps.append(Step("file_transfers", "found", "; ".join(f"{fmt(t.ts)} {s.id}: {t.name} ({t.direction.replace('_', ' ')})"
+        steps.append(Step("file_transfers", "found", "; ".join(f"{when(t.ts)} {s.id}: {t.name} ({t.direction.replace('_', ' ')})"
                                                                 for t, s in transfers[:20]),
                           a, b, _ids(links, [t for t, _ in transfers]) + sorted({s.id for _, s in transfers})))
     else:
@@ -136,9 +137,9 @@ def _call_window(scam: list[Any], remote: list[tuple[datetime, list[str]]], link
     page = max((v for v in scam if v.ts <= anchor), key=lambda v: v.ts)
     gap = anchor - page.ts
     if gap > limit:
-        return Step("call_window", "not_found", f"The first remote-tool activity ({fmt(anchor)}) comes {gap} after the scam page: "
+        return Step("call_window", "not_found", f"The first remote-tool activity ({when(anchor)}) comes {gap} after the scam page: "
                     "too long to place a call between them.")
-    return Step("call_window", "inferred", f"The victim probably phoned the number on the page between {fmt(page.ts)} and {fmt(anchor)} "
+    return Step("call_window", "inferred", f"The victim probably phoned the number on the page between {when(page.ts)} and {when(anchor)} "
                 f"({gap.total_seconds() / 60:.0f} min). A phone call leaves no record on the PC: this is an inference from the "
                 "order of events, to be checked against the victim's phone records.", page.ts, anchor,
                 sorted(set(links.of(page)) | set(anchor_ids)))
@@ -157,7 +158,7 @@ def _payment(c: Collected, links: Links, window: timedelta, scam: list[Any]) -> 
     if not rows:
         return Step("payment", "not_found", "No banking, payment or gift-card page visit during or after the scam in the histories read.")
     a, b = _span([v.ts for v, _ in rows])
-    return Step("payment", "found", "; ".join(f"{fmt(v.ts)} {v.url} [{', '.join(t for t in v.tags if t in MONEY_TAGS)}] {where}"
+    return Step("payment", "found", "; ".join(f"{when(v.ts)} {v.url} [{', '.join(t for t in v.tags if t in MONEY_TAGS)}] {where}"
                                               for v, where in rows[:20]), a, b, _ids(links, [v for v, _ in rows]))
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 
-@dataclass
+@dataclass(slots=True)
 class Ref:
     """Where a record came from: artifact label, path inside the target, optional line number."""
 
@@ -28,7 +28,7 @@ class Ref:
         return d
 
 
-@dataclass
+@dataclass(slots=True)
 class Event:
     """One entry of the timeline (exported to Timesketch JSONL and CSV).
 
@@ -49,6 +49,13 @@ class Event:
     fields: dict[str, Any] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)  # e.g. "scam_page", "banking", "payment", "remote_tool"
     id: str = ""  # assigned by the pipeline after sorting: "E0001", ...
+    # fields many events share (a visited page's URL, title and score), kept once: never mutate it,
+    # read an event's fields with :meth:`all_fields`
+    shared: dict[str, Any] | None = None
+
+    def all_fields(self) -> dict[str, Any]:
+        """The shared fields and the event's own (which win)."""
+        return {**self.shared, **self.fields} if self.shared else self.fields
 
 
 @dataclass
@@ -105,7 +112,7 @@ class Software:
     category: str | None = None  # "remote_tool", "fake_security" or None
 
 
-@dataclass
+@dataclass(slots=True)
 class Visit:
     """A browser history entry or download, scored with the detection core's URL/title signals."""
 
@@ -121,6 +128,9 @@ class Visit:
     verdict: str | None = None
     evidence: list[str] = field(default_factory=list)  # signal names that fired
     tags: list[str] = field(default_factory=list)  # "scam_page", "banking", "payment", "gift_card", "remote_tool_download"
+    # numbers the URL carries in its parameters (scamscope.types.Phone, explained by the detection core);
+    # visits to one page share this list and ``tags``/``evidence``: never mutate them in place
+    phones: list[Any] = field(default_factory=list)
 
 
 NO_SOFTWARE_HIVE = "Uninstall (HKLM)"  # Problem.source when the target has no SOFTWARE hive to list programs from
@@ -146,6 +156,9 @@ class Collected:
     visits: list[Visit] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     sources_read: list[Ref] = field(default_factory=list)  # artifacts actually read (for the report's method section)
+    # browser visits read; only the notable ones (tagged, scored scam/suspicious, carrying a phone
+    # number, downloads) are kept in ``visits``: every visit is a timeline event in ``events``
+    visits_read: int = 0
 
     def extend(self, other: Collected) -> None:
         self.events += other.events
@@ -154,3 +167,4 @@ class Collected:
         self.visits += other.visits
         self.problems += other.problems
         self.sources_read += other.sources_read
+        self.visits_read += other.visits_read

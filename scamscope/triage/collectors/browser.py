@@ -16,10 +16,12 @@ repeats the query, so it is never a scam page even when the core scores it) and,
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +29,9 @@ from scamscope.triage.collectors._util import aware, display_path
 from scamscope.triage.context import TriageContext, UserHome
 from scamscope.triage.matching import match_download, scam_page_rule, sites_for_url
 from scamscope.triage.types import Collected, Event, Problem, Ref, Visit
+from scamscope.types import Phone
 
+GC_EVERY = 20_000  # rows between collections of the SQLite reader's evicted pages (see _rows)
 MAX_ROWS = 500_000  # per table: a hostile database cannot keep the triage busy for ever
 MAX_URL = 4096
 MAX_TITLE = 1000
@@ -45,18 +49,35 @@ FIREFOX = ("AppData/Roaming/Mozilla/Firefox/Profiles", "AppData/Local/Mozilla/Fi
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Score:
     score: float | None
     verdict: str | None
     evidence: list[str]
 
 
+@dataclass(slots=True)
+class _Page:
+    """What every visit to one page (URL, title, profile) shares: kept once, never copied per visit."""
+
+    fields: dict[str, Any]  # the timeline event's shared fields
+    message: str
+    score: _Score
+    visit_tags: list[str]
+    event_tags: list[str]
+    phones: list[Phone]
+    notable: bool  # its visits are kept as Visit records (see Scorer.add_visit)
+
+
 class Scorer:
-    """Detection-core score of a (title, URL) pair, cached: histories repeat the same pages."""
+    """Detection-core score of a (title, URL) pair, cached: histories repeat the same pages.
+
+    It also keeps, per page, what its visits share (:class:`_Page`), so that a history of 200,000
+    visits to 50,000 pages holds 50,000 texts, not 400,000."""
 
     def __init__(self) -> None:
         self._cache: dict[tuple[str, str], _Score] = {}
+        self._pages: dict[tuple[Any, ...], _Page] = {}
         self._strong, self._counter = scam_page_rule()
 
     def score(self, title: str, url: str) -> _Score:
@@ -89,13 +110,87 @@ class Scorer:
                 tags.append(tag)
         return tags
 
+    def page(self, url: str, title: str, browser: str, label: str, shared: dict[str, Any]) -> _Page:
+        key = (url, title, browser, label, *shared.items())
+        hit = self._pages.get(key)
+        if hit is None:
+            s = self.score(title, url)
+            sites = sites_for_url(url) if url else []
+            tags = self.tags(s, sites)
+            phones = url_phones(url, title, "scam_page" in tags or s.verdict in ("scam", "suspicious"))
+            if phones:
+                tags.append("phone_in_url")
+            fields: dict[str, Any] = {"url": url, "title": title, "browser": browser, "profile": label}
+            fields.update({k: v for k, v in shared.items() if v is not None})
+            if s.score is not None:
+                fields.update(score=s.score, verdict=s.verdict, evidence=s.evidence)
+            if sites:
+                fields["sites"] = [site.name for site in sites]
+            if phones:
+                fields.update(phones=[p.raw for p in phones], phone_notes=[p.explanation for p in phones])
+            message = f"{label}: visited {title or url}" + (f" ({url})" if title else "")
+            notable = bool(tags) or s.verdict in ("scam", "suspicious")
+            hit = self._pages[key] = _Page(fields, message, s, tags, list(tags), phones, notable)
+        return hit
+
+    def add_visit(self, out: Collected, ts: datetime, url: str, title: str, browser: str, label: str, user: str, ref: Ref,
+                  shared: dict[str, Any], from_visit: int | None) -> None:
+        """One history visit: its timeline event, and a :class:`Visit` record when the page is notable
+        (tagged, scored scam or suspicious, carrying a phone number); both point at the page's shared data.
+
+        A plain visit is only a timeline event: its event's ``fields`` is the page's shared dict itself
+        when the visit has no field of its own (events are never mutated in place, see :mod:`link`)."""
+        p = self.page(url, title, browser, label, shared)
+        out.visits_read += 1
+        if p.notable:
+            out.visits.append(Visit(ts=ts, url=url, title=title, browser=browser, ref=ref, user=user, score=p.score.score,
+                                    verdict=p.score.verdict, evidence=p.score.evidence, tags=p.visit_tags, phones=p.phones))
+        own, common = ({"from_visit": from_visit}, p.fields) if from_visit else (p.fields, None)
+        out.events.append(Event(ts=ts, kind="browser.visit", message=p.message, timestamp_desc="Visit Time", ref=ref, user=user,
+                                fields=own, tags=p.event_tags, shared=common))
+
+
+PHONE_PARAMS = frozenset({"phone", "ph0n", "ph0ne", "phone_number", "phonenumber", "number", "tel", "tfn", "callnumber", "helpline",
+                          "mobile", "phn", "phno", "phnum"})
+_JAPANESE = re.compile("[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def url_phones(url: str, title: str, scam_page: bool) -> list[Phone]:
+    """Phone numbers a visited URL carries in its parameters (``?phone=0101-…``, base64 ``?n=…``, ``#tel=…``),
+    read and explained by the detection core (:func:`scamscope.phones.phones_in_url`).
+
+    On a scam or suspicious page every number the core reads counts. On any other page only a
+    parameter whose name says phone/tel/number counts, and only when the number itself is suspicious
+    (a disguised international call, a 050 number...): an ordinary ``?tel=0120…`` on a shop's page, or
+    an ``?id=0120…``, is not a scam indicator."""
+    from urllib.parse import urlsplit
+
+    from scamscope.phones import is_suspicious, phones_in_url
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return []
+    tail = parts.query + parts.fragment
+    if sum(ch.isdigit() for ch in tail) < 7 and "=" not in tail:
+        return []
+    language = "ja" if _JAPANESE.search(title) else None
+    if scam_page:
+        return phones_in_url(url, language=language)
+    named = [kv for kv in re.split("[&;]", parts.query) + re.split("[&;]", parts.fragment)
+             if kv.partition("=")[0].strip().lower() in PHONE_PARAMS]
+    if not named:
+        return []
+    found = phones_in_url(f"{parts.scheme}://{parts.netloc}{parts.path}?" + "&".join(named), language=language)
+    return [p for p in found if is_suspicious(replace(p, flags=tuple(f for f in p.flags if f != "from_url_param")))]
+
 
 def collect(ctx: TriageContext) -> Collected:
     out = Collected()
     scorer = Scorer()
     found = 0
     for home in ctx.user_homes():
-        for db_path, browser, label in _databases(home):
+        for db_path, browser, label in _databases(home, out):
             found += 1
             try:
                 if browser == "firefox":
@@ -106,33 +201,48 @@ def collect(ctx: TriageContext) -> Collected:
                 out.problems.append(
                     Problem(f"{label} history", f"could not be read: {type(exc).__name__}: {str(exc)[:200]}", display_path(db_path))
                 )
-    if not found:
+    if not found and not any(p.source == "browser history" for p in out.problems):
+        homes = len(ctx.user_homes())
         out.problems.append(
-            Problem("browser history", "no Chrome, Edge, Brave or Firefox profile database found under Users/*", severity="info")
+            Problem("browser history", f"no Chrome, Edge, Brave or Firefox profile database found in the {homes} user profile(s) examined"
+                    if homes else "no user profile could be examined, so no browser history was looked for", severity="info" if homes else "warning")
         )
     return out
 
 
-def _databases(home: UserHome) -> Iterator[tuple[Any, str, str]]:
-    """(database path, browser key, label) of every Chromium ``History`` and Firefox ``places.sqlite``."""
+def _databases(home: UserHome, out: Collected) -> Iterator[tuple[Any, str, str]]:
+    """(database path, browser key, label) of every Chromium ``History`` and Firefox ``places.sqlite``;
+    a folder on the way that cannot be listed is a problem (its profiles are not examined), never a silent skip."""
     for browser, name, rel in CHROMIUM:
-        for profile in _subdirs(home.home.joinpath(rel)):
+        for profile in _subdirs(home.home, rel, out):
             db = profile.joinpath("History")
             if _is_file(db):
                 yield db, browser, f"{name} {profile.name}"
     for rel in FIREFOX:
-        for profile in _subdirs(home.home.joinpath(rel)):
+        for profile in _subdirs(home.home, rel, out):
             db = profile.joinpath("places.sqlite")
             if _is_file(db):
                 yield db, "firefox", f"Firefox {profile.name}"
 
 
-def _subdirs(path: Any) -> list[Any]:
+def _subdirs(home: Any, rel: str, out: Collected) -> list[Any]:
+    """The sub-folders of ``home/rel``, walked one level at a time so that an unreadable level is named."""
+    from scamscope.triage.remote.common import reason
+
+    path = home
     try:
-        if not path.is_dir():
-            return []
+        for part in rel.split("/"):
+            # Windows names are case-insensitive (a copy may say "Appdata")
+            step = next((child for child in path.iterdir() if child.name.lower() == part.lower()), None)
+            if step is None:
+                return []
+            path = step
         return sorted((p for p in path.iterdir() if p.is_dir()), key=lambda p: p.name)
-    except Exception:
+    except Exception as exc:
+        shown = display_path(path)
+        if not any(p.path == shown and p.source == "browser history" for p in out.problems):
+            out.problems.append(Problem("browser history", f"folder unreadable ({reason(exc)}): the browser profiles in it "
+                                        "were not examined", shown, "error"))
         return []
 
 
@@ -155,26 +265,33 @@ def _open(out: Collected, path: Any, source: str) -> Any:
     return db
 
 
-def _rows(out: Collected, db: Any, table: str, source: str, path: Any, required: bool = True) -> list[Any]:
-    """All rows of ``table``; a corrupt or truncated table gives the rows read so far plus a problem."""
-    rows: list[Any] = []
+def _rows(out: Collected, db: Any, table: str, source: str, path: Any, required: bool = True) -> Iterator[Any]:
+    """The rows of ``table``, one at a time (a history of any size is never held whole); a corrupt or
+    truncated table gives the rows read so far plus a problem."""
+    count = 0
     try:
         t = db.table(table)
         if t is None:
             if required:
                 out.problems.append(Problem(source, f"table {table} is missing", display_path(path)))
-            return rows
+            return
         for row in t.rows():
-            rows.append(row)
-            if len(rows) >= MAX_ROWS:
+            count += 1
+            yield row
+            if count % GC_EVERY == 0:
+                # dissect's SQLite reader caches pages in reference cycles (each page keeps an lru_cache of
+                # its cells bound to itself): pages it evicts are freed only by a full collection, which
+                # Python runs ever more rarely as the timeline grows. Unfreed, they would make memory grow
+                # with the history (about 100 MB per 200,000 visits).
+                gc.collect()
+            if count >= MAX_ROWS:
                 out.problems.append(Problem(source, f"table {table}: stopped after {MAX_ROWS:,} rows", display_path(path)))
-                break
+                return
     except (Exception, RecursionError) as exc:
-        got = f"; kept the {len(rows):,} rows read before it" if rows else ""
+        got = f"; kept the {count:,} rows read before it" if count else ""
         out.problems.append(
             Problem(source, f"table {table} is corrupt or truncated ({type(exc).__name__}: {str(exc)[:120]}){got}", display_path(path))
         )
-    return rows
 
 
 def _str(value: Any, limit: int) -> str:
@@ -224,11 +341,14 @@ def _read_chromium(out: Collected, path: Any, browser: str, label: str, user: st
     db = _open(out, path, source)
     if db is None:
         return
-    urls = {row.get("id"): row for row in _rows(out, db, "urls", source, path)}
+    shown = display_path(path)
+    # only what a visit needs of each URL row: dissect's row objects are large
+    urls = {row.get("id"): (_str(row.get("url"), MAX_URL), _str(row.get("title"), MAX_TITLE), _int(row.get("visit_count")),
+                            _int(row.get("typed_count"))) for row in _rows(out, db, "urls", source, path)}
     bad_ts = dangling = 0
     for row in _rows(out, db, "visits", source, path):
-        url_row = urls.get(row.get("url"))
-        if url_row is None:
+        page = urls.get(row.get("url"))
+        if page is None:
             dangling += 1
             continue
         ts = _webkit(row.get("visit_time"))
@@ -236,15 +356,11 @@ def _read_chromium(out: Collected, path: Any, browser: str, label: str, user: st
             bad_ts += 1
             continue
         transition = _int(row.get("transition"))
-        extra = {
-            "visit_id": _int(row.get("id")),
-            "visit_count": _int(url_row.get("visit_count")),
-            "typed_count": _int(url_row.get("typed_count")),
-            "transition": None if transition is None else transition & 0xFF,
-            "from_visit": _int(row.get("from_visit")) or None,
-        }
-        _add(out, scorer, ts, _str(url_row.get("url"), MAX_URL), _str(url_row.get("title"), MAX_TITLE), browser, label, user,
-             Ref(source, display_path(path), _int(row.get("id"))), extra)
+        url, title, visit_count, typed_count = page
+        scorer.add_visit(out, ts, url, title, browser, label, user, Ref(source, shown, _int(row.get("id"))),
+                         {"visit_count": visit_count, "typed_count": typed_count,
+                          "transition": None if transition is None else transition & 0xFF},
+                         _int(row.get("from_visit")) or None)
     _note_skipped(out, source, path, dangling, bad_ts)
     _read_chromium_downloads(out, db, path, browser, label, user, scorer, source)
 
@@ -320,7 +436,9 @@ def _read_firefox(out: Collected, path: Any, label: str, user: str, scorer: Scor
     db = _open(out, path, source)
     if db is None:
         return
-    places = {row.get("id"): row for row in _rows(out, db, "moz_places", source, path)}
+    shown = display_path(path)
+    places = {row.get("id"): (_str(row.get("url"), MAX_URL), _str(row.get("title"), MAX_TITLE), _int(row.get("visit_count")))
+              for row in _rows(out, db, "moz_places", source, path)}
     bad_ts = dangling = 0
     for row in _rows(out, db, "moz_historyvisits", source, path):
         place = places.get(row.get("place_id"))
@@ -331,20 +449,15 @@ def _read_firefox(out: Collected, path: Any, label: str, user: str, scorer: Scor
         if ts is None:
             bad_ts += 1
             continue
-        extra = {
-            "visit_id": _int(row.get("id")),
-            "visit_count": _int(place.get("visit_count")),
-            "visit_type": _int(row.get("visit_type")),
-            "from_visit": _int(row.get("from_visit")) or None,
-        }
-        _add(out, scorer, ts, _str(place.get("url"), MAX_URL), _str(place.get("title"), MAX_TITLE), "firefox", label, user,
-             Ref(source, display_path(path), _int(row.get("id"))), extra)
+        url, title, visit_count = place
+        scorer.add_visit(out, ts, url, title, "firefox", label, user, Ref(source, shown, _int(row.get("id"))),
+                         {"visit_count": visit_count, "visit_type": _int(row.get("visit_type"))}, _int(row.get("from_visit")) or None)
     _note_skipped(out, source, path, dangling, bad_ts)
     _read_firefox_downloads(out, db, path, places, label, user, scorer, source)
 
 
 def _read_firefox_downloads(
-    out: Collected, db: Any, path: Any, places: dict[Any, Any], label: str, user: str, scorer: Scorer, source: str
+    out: Collected, db: Any, path: Any, places: dict[Any, tuple[str, str, int | None]], label: str, user: str, scorer: Scorer, source: str
 ) -> None:
     """Downloads of Firefox >= 26: annotations ``downloads/destinationFileURI`` and ``downloads/metaData``."""
     attributes = {row.get("id"): _str(row.get("name"), 200) for row in _rows(out, db, "moz_anno_attributes", source, path, required=False)}
@@ -371,7 +484,7 @@ def _read_firefox_downloads(
             continue
         target = _file_uri_path(_str(dest.get("content"), MAX_URL))
         place = places.get(place_id)
-        url = _str(place.get("url"), MAX_URL) if place is not None else ""
+        url = place[0] if place is not None else ""
         end = _unix(meta.get("endTime"), 1000)
         extra = {
             "download_id": _int(dest.get("id")),
@@ -427,9 +540,13 @@ def _add(
         match = match_download(target_path, url)
         if match is not None:
             tags.append("remote_tool_download")
+    phones = url_phones(url, title, "scam_page" in tags or s.verdict in ("scam", "suspicious"))
+    if phones:
+        tags.append("phone_in_url")
     visit = Visit(ts=ts, url=url, title=title, browser=browser, ref=ref, user=user, kind=kind, target_path=target_path,
-                  score=s.score, verdict=s.verdict, evidence=list(s.evidence), tags=tags)
+                  score=s.score, verdict=s.verdict, evidence=list(s.evidence), tags=tags, phones=phones)
     out.visits.append(visit)
+    out.visits_read += 1
     fields: dict[str, Any] = {"url": url, "title": title, "browser": browser, "profile": label}
     if target_path:
         fields["target_path"] = target_path
@@ -440,6 +557,8 @@ def _add(
         fields["sites"] = [site.name for site in sites]
     if match is not None:
         fields.update(match=match.key, match_category=match.category, match_how=match.how)
+    if phones:
+        fields.update(phones=[p.raw for p in phones], phone_notes=[p.explanation for p in phones])
     what = f"downloaded {_basename(target_path) or url}" if kind == "download" else f"visited {title or url}"
     out.events.append(
         Event(

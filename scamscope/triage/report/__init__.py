@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
+from scamscope.triage.result import TriageResult
 from scamscope.triage.story import step_events
 
 
-def write_timeline(result: Any) -> dict[str, Path]:
+def write_timeline(result: TriageResult) -> dict[str, Path]:
     from scamscope.triage.report.timeline import write_csv, write_jsonl
 
     steps = step_events(result.story)
@@ -19,7 +19,7 @@ def write_timeline(result: Any) -> dict[str, Path]:
     return out
 
 
-def write_all(result: Any, pdf: bool = True, progress: Callable[[str], None] | None = None) -> dict[str, Path]:
+def write_all(result: TriageResult, pdf: bool = True, progress: Callable[[str], None] | None = None) -> dict[str, Path]:
     """findings.json and report.html; report.pdf too unless ``pdf`` is False (a PDF failure becomes a problem)."""
     from scamscope.triage.report.findings_json import write_findings
     from scamscope.triage.report.html import write_html

@@ -6,7 +6,10 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from scamscope.triage.findings import fmt, iso, tool_name
+from scamscope.triage.findings import is_scam, tool_name
+from scamscope.triage.fmt import both, iso
+from scamscope.triage.report.coverage import coverage
+from scamscope.triage.result import TriageResult, first_last_contact
 from scamscope.triage.types import Event, Problem, Session, Software, Visit
 
 
@@ -40,10 +43,8 @@ def event_dict(e: Event) -> dict[str, Any]:
             "tool": e.tool, "user": e.user, "tags": e.tags, "fields": _clean(e.fields), "ref": e.ref.to_dict()}
 
 
-def summary(result: Any) -> dict[str, Any]:
+def summary(result: TriageResult) -> dict[str, Any]:
     """The few lines the terminal prints: scam indicators, tools and sessions, first/last contact, files moved."""
-    from scamscope.triage.pipeline import first_last_contact
-
     c = result.collected
     first, last = first_last_contact(result)
     tools: dict[str, dict[str, Any]] = {}
@@ -56,16 +57,28 @@ def summary(result: Any) -> dict[str, Any]:
              for s in c.sessions for t in s.transfers]
     return {
         "scam_indicators": result.found,
-        "scam_pages": sum(1 for v in c.visits if v.verdict == "scam" or "scam_page" in v.tags),
+        "scam_pages": sum(1 for v in c.visits if is_scam(v)),
+        "phone_numbers": phone_numbers(result),
         "fake_security_software": sorted({f.tool or "" for f in result.findings if f.kind == "fake_security_software"}),
         "tools": list(tools.values()),
         "sessions": len(c.sessions),
         "first_contact": iso(first),
         "last_contact": iso(last),
-        "first_contact_text": fmt(first) if first else None,
-        "last_contact_text": fmt(last) if last else None,
+        "first_contact_text": both(first, result.tz) if first else None,
+        "last_contact_text": both(last, result.tz) if last else None,
         "files_moved": files,
         "leak_level": result.leak.level,
         "findings": len(result.findings),
+        "coverage": coverage(result),
         "problems": {sev: sum(1 for p in result.problems if p.severity == sev) for sev in ("error", "warning", "info")},
     }
+
+
+def phone_numbers(result: TriageResult) -> list[dict[str, Any]]:
+    """Phone numbers carried by visited URLs (from the ``phone_numbers`` findings), one entry per number."""
+    out: dict[str, dict[str, Any]] = {}
+    for f in result.findings:
+        if f.kind == "phone_numbers":
+            for n in f.data.get("numbers", []):
+                out.setdefault(n["e164"] or n["raw"], n)
+    return list(out.values())

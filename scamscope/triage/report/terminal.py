@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
 
+from scamscope.triage.fmt import both, zone_name
 from scamscope.triage.report.serialize import summary
+from scamscope.triage.result import TriageResult
 
 
-def summary_lines(result: Any) -> list[str]:
+def summary_lines(result: TriageResult) -> list[str]:
     s = summary(result)
+    tz = result.tz
+
+    def _t(ts: datetime | None) -> str:
+        return both(ts, tz) if ts else "?"
+
     lines = [
         ("SCAM INDICATORS FOUND" if s["scam_indicators"] else
          "no scam indicator found" + (" in what could be read" if s["problems"]["error"] else ""))
@@ -16,10 +23,16 @@ def summary_lines(result: Any) -> list[str]:
     ]
     if s["scam_pages"]:
         lines.append(f"scam page visits: {s['scam_pages']}")
+    for n in s["phone_numbers"][:5]:
+        lines.append(f"phone number in a visited URL: {n['raw']} — {n['explanation']}"[:300])
     if s["fake_security_software"]:
         lines.append(f"fake security software: {', '.join(s['fake_security_software'])}")
     tools = [f"{t['name']} ({t['sessions']} session(s){', still installed' if t.get('still_installed') else ''})" for t in s["tools"]]
-    lines.append(f"remote-access tools: {', '.join(tools) if tools else 'none'}")
+    cov = s["coverage"]
+    if not s["scam_pages"] and not cov["browser_histories_read"]:
+        lines.append(f"scam page visits: {cov['pages_note']}")
+    lines.append(f"remote-access tools: {', '.join(tools) if tools else 'none'}"
+                 + (f" ({cov['remote_note']})" if cov["remote_log_problems"] else ""))
     for sess in result.collected.sessions[:10]:
         who = ", ".join(x for x in (f"ID {sess.remote_id}" if sess.remote_id else "", f"IP {sess.remote_ip}" if sess.remote_ip else "") if x)
         lines.append(f"  {sess.id} {sess.tool} {sess.direction} {_t(sess.start)}" + (f" -> {_t(sess.end)}" if sess.end else "")
@@ -37,9 +50,8 @@ def summary_lines(result: Any) -> list[str]:
         lines.append(f"problems: {p['error']} error(s), {p['warning']} warning(s) (see the report's Limitations)")
     if not result.evidence.unchanged:
         lines.append("WARNING: the evidence's hashes differ after the triage (see evidence.json)")
+    lines.append(f"times: UTC and local time ({result.local_tz}, {zone_name(tz)}; source: {result.tz_source})" if tz is not None
+                 else "times: UTC (the PC's time zone is unknown: no local time shown)")
     lines.append(f"case folder: {result.out} ({', '.join(sorted(result.outputs))})")
     return lines
 
-
-def _t(ts: Any) -> str:
-    return ts.strftime("%Y-%m-%d %H:%M:%S UTC") if ts else "?"

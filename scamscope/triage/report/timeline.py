@@ -40,7 +40,7 @@ def row(e: Event, steps: dict[str, list[str]]) -> dict[str, Any]:
         "source_line": e.ref.line,
         "story_step": steps.get(e.id, []),
     }
-    for k, v in e.fields.items():
+    for k, v in e.all_fields().items():
         if v is None:
             continue
         d[k if k not in RESERVED else f"field_{k}"] = v if isinstance(v, str | int | float | bool) else str(v)
