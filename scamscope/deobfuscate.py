@@ -40,7 +40,6 @@ _SHORT_LITERAL = rx.compile(r"""'([A-Za-z0-9+/=]{4,400})'|"([A-Za-z0-9+/=]{4,400
 _TAG = re.compile(r"<\s*(?:!doctype|html|head|body|div|script|meta|title|p|span|a|iframe|style|img|form|table|h[1-6]|center|br|font|audio|video)\b", re.I)
 _JS = re.compile(r"\b(?:function\s*\w*\s*\(|var\s+\w+\s*=|let\s+\w+\s*=|const\s+\w+\s*=|document\.|window\.|=>|addEventListener)")
 _WORD = re.compile(r"\w+")
-_ESCAPE = re.compile(r"\\u\{([0-9a-fA-F]{1,6})\}|\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})|\\(.)", re.S)
 
 
 @dataclass
@@ -194,16 +193,9 @@ def _unpacker(payload: str, radix: int, count: int, keywords: str) -> str | None
 
 
 def _unescape_js(s: str) -> str:
-    if "\\" not in s:
-        return htmllib.unescape(s) if "&" in s else s
+    """A JavaScript string literal's text: escapes decoded (as acquire reads literals), then entities."""
+    from scamscope.acquire import _unescape_js as unescape_literal
 
-    def sub(m: re.Match[str]) -> str:
-        code = m.group(1) or m.group(2) or m.group(3)
-        if code:
-            try:
-                return chr(int(code, 16))
-            except (ValueError, OverflowError):
-                return ""
-        return {"n": "\n", "t": " ", "r": ""}.get(m.group(4), m.group(4))
-
-    return _ESCAPE.sub(sub, s)
+    if "\\" in s:
+        s = unescape_literal(s)
+    return htmllib.unescape(s) if "&" in s else s
