@@ -26,8 +26,11 @@ def run_batch(
     capturer: LiveCapturer | None = None,
     static_budget_s: float = DEFAULT_BUDGET_S,
     render: bool = False,
+    save_warc: Path | None = None,
 ) -> Iterator[ScanResult]:
     """Yield one result per input, in input order, scanning up to ``jobs`` inputs at a time.
+
+    ``save_warc``: a folder where each URL's capture is written as WARC (:mod:`scamscope.live.warc`).
 
     URL inputs share one browser (a :class:`LiveCapturer`): up to ``jobs`` pages are open at once,
     each in its own context. The browser is closed at the end, whatever happened, unless it was
@@ -59,7 +62,12 @@ def run_batch(
         folder = folder_for(save, index, name) if save is not None else None
         try:
             if is_url(name):
-                return scan_url(name, live(), opts, model=model, save=folder, pool=workers)
+                warc = None
+                if save_warc is not None:
+                    from scamscope.live.warc import warc_path
+
+                    warc = warc_path(save_warc, index, name)
+                return scan_url(name, live(), opts, model=model, save=folder, pool=workers, save_warc=warc)
             if render and name != "-":
                 from scamscope.live.render import render_file
 
@@ -93,3 +101,23 @@ def run_batch(
         for cap in shared:
             cap.close()
         workers.close()
+
+
+def run_broker_batch(
+    names: Sequence[str],
+    *,
+    broker: str,
+    options: CaptureOptions | None = None,
+    url: str | None = None,
+    save: Path | None = None,
+    progress: bool = False,
+    static_budget_s: float = DEFAULT_BUDGET_S,
+    render: bool = False,
+) -> Iterator[ScanResult]:
+    """:func:`run_batch` on the workers behind ``broker`` (``scamscope worker``): the same results,
+    one per input, in input order, each input exactly once (see :mod:`scamscope.distributed`).
+    The workers use their shipped model; ``save`` folders are written here with what they saved."""
+    from scamscope.distributed.producer import run_remote_batch
+
+    return run_remote_batch(names, broker=broker, options=options, url=url, save=save, progress=progress,
+                            static_budget_s=static_budget_s, render=render)

@@ -56,6 +56,8 @@ def scan(
     ocr: Annotated[str, typer.Option("--ocr", help="Live capture: OCR of the screenshot: auto (where images, canvas and backgrounds are drawn, or all of it when the page has no text), full, off.")] = "auto",
     render: Annotated[bool, typer.Option("--render", help="Open files in the sandboxed browser as well: a kit's .js is loaded by a wrapper page, .html/.php is served as the page (on loopback), and what it shows and does is scanned as for a URL.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Also write every result to this Apache Parquet file (one row per input, in input order; schema in docs/parquet.md).")] = None,
+    save_warc: Annotated[Path | None, typer.Option("--save-warc", help="Live capture: write each URL's capture as WARC, DIR/0001-host-path.warc.gz: request/response records of the page and its resources, screenshots, DOM and the verdict.")] = None,
+    broker: Annotated[str | None, typer.Option("--broker", help="Send the inputs to the workers behind this broker (redis://HOST:6379/0; see 'scamscope worker') instead of scanning here; same output, in input order.")] = None,
 ) -> None:
     """Scan pages, screenshots and URLs; print a verdict, a score and the evidence.
 
@@ -109,6 +111,19 @@ def scan(
             _console(True).print(f"[red]error:[/] {escape(str(exc))}")
             raise typer.Exit(EXIT_ERROR) from None
     options = CaptureOptions(profile=profile, referrer=referrer, budget_s=budget, allow_private=allow_private, allow_hosts=tuple(allow_host or ()), ocr=ocr)
+    if broker is not None:
+        from scamscope.distributed.producer import broker_problem
+
+        if model is not None:
+            _console(True).print("[red]error:[/] --model cannot be used with --broker: the workers score with their own shipped model")
+            raise typer.Exit(EXIT_ERROR)
+        if save_warc is not None:
+            _console(True).print("[red]error:[/] --save-warc cannot be used with --broker yet: captures are recorded on the scanning machine only")
+            raise typer.Exit(EXIT_ERROR)
+        problem = broker_problem(broker)
+        if problem is not None:
+            _console(True).print(f"[red]error:[/] {escape(problem)}", soft_wrap=True)
+            raise typer.Exit(EXIT_ERROR)
     console = _console()
     found = errors = 0
     table = None
@@ -124,8 +139,15 @@ def scan(
             _console(True).print(f"[red]error:[/] cannot write {escape(str(out))}: {escape(str(exc.strerror or exc))}")
             raise typer.Exit(EXIT_ERROR) from None
     try:
-        for result in run_batch(names, jobs=jobs, options=options, url=url, model=chosen, save=save, progress=len(names) > 1,
-                                static_budget_s=timeout, render=render):
+        if broker is not None:
+            from scamscope.batch import run_broker_batch
+
+            results = run_broker_batch(names, broker=broker, options=options, url=url, save=save, progress=len(names) > 1,
+                                       static_budget_s=timeout, render=render)
+        else:
+            results = run_batch(names, jobs=jobs, options=options, url=url, model=chosen, save=save, progress=len(names) > 1,
+                                static_budget_s=timeout, render=render, save_warc=save_warc)
+        for result in results:
             if result.error:
                 errors += 1
             elif result.verdict in ("scam", "suspicious"):
@@ -384,6 +406,84 @@ def advise(
         typer.echo(json.dumps({"lang": lang, "answers": asdict(answers), **result.to_dict()}, ensure_ascii=False, indent=1))
     else:
         typer.echo(render(result, sources=sources), nl=False)
+
+
+@app.command()
+def worker(
+    broker: Annotated[str, typer.Option("--broker", help="The broker to take inputs from: redis://HOST:6379/0 (the producers' --broker).")],
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=32, help="Inputs scanned at the same time: pages open at once in the one browser, and analysis processes.")] = 1,
+    budget: Annotated[float, typer.Option("--budget", min=2.0, max=300.0, help="Most seconds a page may take in the browser; a task asking for more gets this.")] = 15.0,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.05, max=3600.0, help="Most seconds one static analysis may take before its process is killed.")] = 20.0,
+    allow_private: Annotated[bool, typer.Option("--allow-private", help="Admit tasks' --allow-private and --allow-host (local testing); without it, tasks get neither.")] = False,
+    allow_host: Annotated[list[str] | None, typer.Option("--allow-host", help="Admit a task's --allow-host for this origin only (HOST or HOST:PORT); repeatable.")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Worker name (default scamscope-PID@HOSTNAME).")] = None,
+    loglevel: Annotated[str, typer.Option("--loglevel", help="Celery log level: DEBUG, INFO, WARNING, ERROR.")] = "INFO",
+) -> None:
+    """Run a scan worker: one warm headless Chromium with --jobs pages at once, plus static and OCR analysis.
+
+    Takes the inputs that 'scamscope scan --broker' and 'scamscope serve --broker' send. Start one per
+    machine (or more). SIGTERM finishes the pages in hand first; the pages of a worker that dies go
+    back to the queue and another worker captures them.
+    """
+    from rich.markup import escape
+
+    from scamscope.distributed.producer import broker_problem
+    from scamscope.distributed.tasks import Limits
+    from scamscope.distributed.worker import run_worker
+    from scamscope.netguard import parse_allow_host
+
+    for spec in allow_host or []:
+        try:
+            parse_allow_host(spec)
+        except ValueError as exc:
+            _console(True).print(f"[red]error:[/] {escape(str(exc))}")
+            raise typer.Exit(EXIT_ERROR) from None
+    problem = broker_problem(broker)
+    if problem is not None:
+        _console(True).print(f"[red]error:[/] {escape(problem)}", soft_wrap=True)
+        raise typer.Exit(EXIT_ERROR)
+    limits = Limits(max_budget_s=budget, static_budget_s=timeout, allow_private=allow_private, allow_hosts=tuple(allow_host or ()), jobs=jobs)
+    run_worker(broker, limits, name=name, loglevel=loglevel.upper())
+
+
+@app.command()
+def workers(
+    broker: Annotated[str, typer.Option("--broker", help="The broker the workers listen on.")],
+    json_out: Annotated[bool, typer.Option("--json", help="JSON output: one object per worker.")] = False,
+    wait: Annotated[float, typer.Option("--wait", min=0.2, max=60.0, help="Seconds to wait for the workers' answers.")] = 1.0,
+) -> None:
+    """List the live scan workers with their load: pages in hand, waiting, done; errors; the browser's process.
+
+    Exit status: 0 at least one worker answered, 1 none did, 2 the broker cannot be reached.
+    """
+    from rich.markup import escape
+    from rich.table import Table
+
+    from scamscope.distributed.app import make_app
+    from scamscope.distributed.health import list_workers
+    from scamscope.distributed.producer import broker_problem
+
+    problem = broker_problem(broker)
+    if problem is not None:
+        _console(True).print(f"[red]error:[/] {escape(problem)}", soft_wrap=True)
+        raise typer.Exit(EXIT_ERROR)
+    celery_app = make_app(broker)
+    try:
+        found = list_workers(celery_app, timeout=wait)
+    finally:
+        celery_app.close()
+    if json_out:
+        typer.echo(json.dumps([w.to_dict() for w in found], ensure_ascii=False, indent=1))
+    elif not found:
+        _console(True).print("no worker answered")
+    else:
+        table = Table("worker", "active", "reserved", "done", "errors", "gave up", "jobs", "browser pid", "up (s)")
+        for w in found:
+            h = w.health
+            table.add_row(escape(w.name), str(w.active), str(w.reserved), str(w.done), str(h.get("errors", "")), str(h.get("gave_up", "")),
+                          str(h.get("jobs", "")), str(h.get("browser_pid") or "-"), str(h.get("uptime_s", "")))
+        _console().print(table)
+    raise typer.Exit(EXIT_CLEAN if found else EXIT_FOUND)
 
 
 # the desk web app (scamscope/web/cli.py): 'scamscope serve', 'scamscope purge', 'scamscope user add|passwd|list'

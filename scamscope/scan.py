@@ -224,10 +224,12 @@ def scan_url(
     save: os.PathLike[str] | None = None,
     pool: StaticPool | None = None,
     static_budget_s: float | None = None,
+    save_warc: os.PathLike[str] | None = None,
 ) -> ScanResult:
     """Open ``url`` in headless Chromium (see :mod:`scamscope.live.capture`) and scan what it showed and did.
 
-    ``save``: a folder to keep the capture's artifacts and the verdict in. What the page gave
+    ``save``: a folder to keep the capture's artifacts and the verdict in. ``save_warc``: a WARC file
+    (or folder) to write the capture to (:mod:`scamscope.live.warc`; turns recording on). What the page gave
     (DOM, text, screenshots) is hostile input too: it is scored in a killable worker of ``pool``
     (default: :func:`scamscope.bounded.shared_pool`) within ``static_budget_s`` seconds.
     """
@@ -235,6 +237,10 @@ def scan_url(
     from scamscope.netguard import RefusedURL, check_url
 
     opts = options or CaptureOptions()
+    if save_warc is not None and not opts.record:
+        import dataclasses
+
+        opts = dataclasses.replace(opts, record=True)
     capture = None
     try:
         check_url(url, allow_private=opts.allow_private, allow_hosts=opts.allow_hosts)
@@ -242,13 +248,23 @@ def scan_url(
         result = error_result(url, f"refused: {exc}", url)
     else:
         capture = capturer.capture(url, opts)
-        result = _result_of_capture(url, capture, model, opts.ocr, pool=pool, budget_s=static_budget_s)
+        import dataclasses
+
+        scored = dataclasses.replace(capture, exchanges=[]) if capture.exchanges else capture  # the scorer needs no bodies
+        result = _result_of_capture(url, scored, model, opts.ocr, pool=pool, budget_s=static_budget_s)
     if save is not None:
         from pathlib import Path
 
         from scamscope.live.artifacts import save as save_artifacts
 
         save_artifacts(Path(save), result, capture)
+    if save_warc is not None:
+        from scamscope.live.warc import save_warc as write_warc
+
+        try:
+            write_warc(save_warc, result, capture)
+        except OSError as exc:  # the verdict is kept even when its WARC cannot be written
+            result.notes.append(f"WARC not written: {exc.strerror or exc}")
     return result
 
 

@@ -19,6 +19,11 @@ subresources, WebSockets, beacons, prefetches and the re-fetch of downloads. It 
 ``allow_private`` or ``allow_hosts``), connects only to addresses it vetted, and reports each
 refusal to the page that asked (each context has its own proxy credentials). Downloads are
 cancelled and recorded, never opened.
+
+With ``CaptureOptions(record=True)`` the same proxy also keeps the page's HTTP exchanges
+(:mod:`scamscope.proxy.recorder`, bodies capped) and streams them to the parent with the rest
+(``Capture.exchanges``), for :func:`scamscope.live.warc.save_warc`. Off by default, and then
+nothing is copied.
 """
 
 from __future__ import annotations
@@ -116,6 +121,7 @@ class CaptureOptions:
     allow_hosts: tuple[str, ...] = ()  # HOST or HOST:PORT origins admitted whatever they resolve to (local test servers)
     click_gate: bool = True
     ocr: str = "auto"  # screenshot OCR: auto (image regions only), full, off (see scamscope.live.page)
+    record: bool = False  # keep every HTTP exchange of the page (Capture.exchanges), for a WARC (scamscope.live.warc)
 
 
 @dataclass
@@ -143,6 +149,12 @@ class Capture:
     timed_out: bool = False
     killed: bool = False  # the whole browser had to be killed (the worker stopped answering)
     seconds: float = 0.0
+    started_at: float = 0.0  # when the capture began (seconds since the epoch)
+    options: dict[str, Any] = field(default_factory=dict)  # the CaptureOptions it was made with
+    # with ``CaptureOptions(record=True)``: the exchanges the egress proxy forwarded for this page,
+    # in the order they ended (see scamscope.proxy.recorder.Exchange), and what the recording cut
+    exchanges: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    recording: dict[str, Any] | None = None
 
     def apply(self, kind: str, payload: Any) -> None:
         """Fold one message from the worker into the capture."""
@@ -177,6 +189,10 @@ class Capture:
             self.auth_prompts.append(payload)
         elif kind == "error":
             self.errors.append(payload)
+        elif kind == "exchange":
+            self.exchanges.append(payload)
+        elif kind == "recording":
+            self.recording = payload
 
 
 def _first_line(exc: BaseException, limit: int = 200) -> str:
@@ -202,15 +218,16 @@ def _worker_main(conn: Connection, confdir: str) -> None:
 
 
 class _Egress:
-    """The worker's egress proxy and the pages it reports refusals to."""
+    """The worker's egress proxy and the pages it reports refusals (and, when asked, exchanges) to."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, confdir: str) -> None:
-        from scamscope.proxy import EgressGuard, ProxyRunner
+        from scamscope.proxy import EgressGuard, ProxyRunner, Recorder
 
         self.loop = loop
         self.pages: dict[str, _PageState] = {}
         self.guard = EgressGuard(on_refusal=self._on_refusal, on_upstream_error=self._on_upstream_error)
-        self.runner = ProxyRunner([self.guard], confdir)
+        self.recorder = Recorder(self.guard.tag_of)  # idle (one dict lookup per hook) unless a page records
+        self.runner = ProxyRunner([self.guard, self.recorder], confdir)
         self.server = ""
 
     def start(self) -> None:
@@ -224,6 +241,23 @@ class _Egress:
         if state is not None:
             state.touch()
             state.send("blocked", record)
+
+    def record(self, tag: str) -> None:
+        """Send each exchange of ``tag`` to its page as it ends (see :meth:`finish_recording`)."""
+        self.recorder.watch(tag, lambda exchange: self.loop.call_soon_threadsafe(self._deliver_exchange, tag, exchange))
+
+    def _deliver_exchange(self, tag: str, exchange: dict[str, Any]) -> None:
+        state = self.pages.get(tag)
+        if state is not None:
+            state.send("exchange", exchange)
+
+    async def finish_recording(self, tag: str) -> None:
+        """Stop recording ``tag``; its exchanges still on their way, then the summary, reach its page."""
+        summary = self.recorder.finish(tag)
+        await asyncio.sleep(0)  # the exchanges handed over before finish() are delivered now
+        state = self.pages.get(tag)
+        if state is not None and summary is not None:
+            state.send("recording", summary)
 
     def _on_upstream_error(self, tag: str | None, failure: dict[str, str]) -> None:  # on the proxy's thread
         self.loop.call_soon_threadsafe(self._note_failure, tag, failure)
@@ -297,7 +331,8 @@ class _PageState:
         self.closed = asyncio.Event()
 
     def send(self, kind: str, payload: Any) -> None:
-        if self.sent < MAX_MESSAGES or kind in ("screenshot", "html", "text", "title", "final_url", "redirects", "regions", "timed_out", "done"):
+        # exchanges have a bound of their own (scamscope.proxy.recorder.MAX_EXCHANGES)
+        if self.sent < MAX_MESSAGES or kind in ("screenshot", "html", "text", "title", "final_url", "redirects", "regions", "timed_out", "done", "exchange", "recording"):
             self.sent += 1
             try:
                 self.conn.send((self.cid, kind, payload))
@@ -329,6 +364,8 @@ async def _run_one(browser: Any, egress: _Egress, conn: Connection, cid: int, re
     tag = f"c{cid}"
     try:
         egress.pages[tag] = state
+        if opts.record:
+            egress.record(tag)
         egress.guard.allow(tag, Policy.of(opts.allow_private, opts.allow_hosts))
         proxy = {"server": egress.server, "username": tag, "password": egress.guard.secret}
         await asyncio.wait_for(_capture(browser, state, request["url"], opts, proxy), timeout=opts.budget_s)
@@ -346,6 +383,8 @@ async def _run_one(browser: Any, egress: _Egress, conn: Connection, cid: int, re
             except Exception as exc:
                 state.send("error", f"closing the page: {_first_line(exc)}")
         egress.guard.forget(tag)
+        if opts.record:
+            await egress.finish_recording(tag)
         egress.pages.pop(tag, None)
         state.send("done", None)
 
@@ -756,12 +795,14 @@ class LiveCapturer:
     def capture(self, url: str, options: CaptureOptions | None = None) -> Capture:
         """Capture ``url`` within ``options.budget_s`` (plus a short grace), whatever the page does."""
         opts = options or CaptureOptions()
-        started = time.monotonic()
+        started, wall = time.monotonic(), time.time()
         result = self._attempt(url, opts, started)
         if result is None:  # the browser died under another page: start over once on a new one
             result = self._attempt(url, opts, time.monotonic()) or Capture(url=url, errors=["the browser died twice"], killed=True)
             result.errors.insert(0, "the browser was restarted while this page loaded: captured again")
         result.seconds = round(time.monotonic() - started, 3)
+        result.options = dict(opts.__dict__)
+        result.started_at = wall
         return result
 
     def _attempt(self, url: str, opts: CaptureOptions, started: float) -> Capture | None:

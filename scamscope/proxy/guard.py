@@ -152,6 +152,10 @@ class EgressGuard:
         with self._lock:
             self._policies.pop(tag, None)
 
+    def tag_of(self, client: connection.Client) -> str | None:
+        """The tag a client connection named itself with (None before it did, or without credentials)."""
+        return OPEN_TAG if self.open_policy is not None else self._tags.get(client)
+
     def _policy(self, tag: str | None) -> Policy | None:
         if self.open_policy is not None:
             return self.open_policy

@@ -77,6 +77,9 @@ def serve_command(
     retain_days: Annotated[
         int | None, typer.Option("--retain-days", min=1, max=36500, help="Delete scans and closed cases older than this many days, at start and every hour (see 'scamscope purge').")
     ] = None,
+    broker: Annotated[
+        str | None, typer.Option("--broker", help="Run the desk's scans on the workers behind this broker (redis://HOST:6379/0; see 'scamscope worker') instead of in this process.")
+    ] = None,
 ) -> None:
     """Run the consultation desk web app: scans, advice wizard, cases, indicators, trends.
 
@@ -95,8 +98,15 @@ def serve_command(
     except (ZoneInfoNotFoundError, ValueError):
         raise _fail(f"unknown time zone {tz!r}") from None
     proxies = _proxy_list(forwarded_allow_ips)
+    if broker is not None:
+        from scamscope.distributed.producer import broker_problem
+
+        problem = broker_problem(broker)
+        if problem is not None:
+            raise _fail(problem)
     settings = Settings(db_url=db_url(db), scan_workers=workers, live_budget_s=budget, allow_private_urls=allow_private, timezone=tz, secure_cookies=secure_cookies)
     settings.max_queued_scans, settings.scans_per_minute, settings.retain_days = max_queued, scans_per_minute, retain_days
+    settings.broker_url = broker
     configure_logging()
     try:
         app = create_app(settings)

@@ -35,4 +35,5 @@ class Settings:
     max_queued_scans: int = MAX_QUEUED_SCANS  # submissions beyond get 503 + Retry-After
     scans_per_minute: int = SCANS_PER_MINUTE  # per user, moving window; beyond get 429 + Retry-After
     retain_days: int | None = None  # None: keep everything; else purge older scans and closed cases
+    broker_url: str | None = None  # run scans on the workers behind this broker (scamscope worker); None: in-process
     purge_interval_s: float = PURGE_INTERVAL_S

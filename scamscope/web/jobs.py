@@ -38,18 +38,31 @@ MAX_ATTEMPTS = 3  # runs of one scan; a scan still unfinished after that many is
 GAVE_UP = "gave up after {n} tries: the server stopped each time while this scan was running (see the server log)"
 
 
+def _cancelled() -> type[Exception]:
+    from scamscope.distributed.producer import Cancelled
+
+    return Cancelled
+
+
 def image_type(data: bytes) -> str | None:
     """MIME type of a PNG, JPEG or WebP image, judged by its content; None for anything else."""
     return IMAGE_TYPES.get(sniff_binary(data[:32]) or "")
 
 
 class ScanRunner:
+    """Runs each submitted scan in a background thread: here (one shared browser, killable analysis
+    processes), or, with a broker, on the scan workers (``scamscope worker``), the thread waiting
+    for the result; the scan's row, its stages and its restart rules are the same."""
+
     def __init__(self, factory: sessionmaker[Session], settings: Settings) -> None:
         self._factory = factory
         self.settings = settings
         self._pool: ThreadPoolExecutor | None = None
         self._capturer: Any = None
         self._capturer_lock = threading.Lock()
+        self.broker: str | None = settings.broker_url  # scamscope serve --broker
+        self._remote: Any = None
+        self._stopping = threading.Event()
 
     def start(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=max(1, self.settings.scan_workers), thread_name_prefix="scamscope-scan")
@@ -78,6 +91,7 @@ class ScanRunner:
         return len(ids)
 
     def close(self) -> None:
+        self._stopping.set()  # scans waiting on workers stop waiting; they run again at the next start
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -85,6 +99,9 @@ class ScanRunner:
             if self._capturer is not None:
                 self._capturer.close()
                 self._capturer = None
+            if self._remote is not None:
+                self._remote.close()
+                self._remote = None
 
     # --- one job -------------------------------------------------------------------------------
 
@@ -105,6 +122,9 @@ class ScanRunner:
         shot: bytes | None = None
         try:
             result, shot = self._scan(scan_id, kind, target, data)
+        except _cancelled():  # the server is stopping: the scan stays unfinished and runs again at the next start
+            log.info("scan %d: left to the next start (the server is stopping)", scan_id)
+            return
         except Exception as exc:  # a bug must not leave the scan running forever, nor reach the browser
             summary = error_summary(exc)
             if summary is None:
@@ -119,6 +139,8 @@ class ScanRunner:
         from scamscope.bounded import scan_bytes_bounded  # a killable worker process, within a time budget
 
         url = target or None
+        if self.broker:
+            return self._scan_remote(scan_id, kind, target, data)
         if kind == "html":
             self._stage(scan_id, "analysing the page")
             return scan_bytes_bounded(data or b"", url, input_name="uploaded page"), None
@@ -152,6 +174,40 @@ class ScanRunner:
                     shot = path.read_bytes()
                     break
         return result, shot
+
+    def _remote_client(self) -> Any:
+        from scamscope.distributed.producer import Remote
+
+        with self._capturer_lock:
+            if self._remote is None:
+                self._remote = Remote(str(self.broker))
+            return self._remote
+
+    def _scan_remote(self, scan_id: int, kind: str, target: str, data: bytes | None) -> tuple[ScanResult, bytes | None]:
+        """The scan on a worker (``serve --broker``): the same analysis as here, the screenshot sent back."""
+        from scamscope.bounded import DEFAULT_BUDGET_S
+        from scamscope.distributed.producer import Job
+        from scamscope.live.capture import CaptureOptions
+
+        url = target or None  # the stages are the embedded mode's (translated by scamscope.web.labels)
+        if kind == "html":
+            job, stage = Job("uploaded page", "bytes", data or b"", url), "analysing the page"
+        elif kind == "screenshot":
+            job, stage = Job("uploaded screenshot", "bytes", data or b"", url), "reading the screenshot (OCR)"
+        elif kind == "url":
+            job = Job(target, "url", url=target)
+            stage = f"opening the page in headless Chromium (up to {self.settings.live_budget_s:g} s), then OCR and scoring"
+        else:
+            raise ValueError(f"unknown scan kind {kind!r}")
+        self._stage(scan_id, stage)
+        options = CaptureOptions(budget_s=self.settings.live_budget_s, allow_private=self.settings.allow_private_urls, ocr=self.settings.ocr)
+        stream = self._remote_client().run(1, lambda _i: job, options=options, static_budget_s=DEFAULT_BUDGET_S, keep_files=kind == "url",
+                                           stop=self._stopping)
+        result, files = next(iter(stream))
+        stream.close()
+        if kind == "screenshot":
+            return result, data
+        return result, files.get("screenshot-after.png") or files.get("screenshot-before.png")
 
     def _finish(self, scan_id: int, result: ScanResult | None, shot: bytes | None, error: str | None) -> None:
         data: dict[str, Any] | None = None

@@ -1,0 +1,69 @@
+"""``scamscope worker``: a Celery worker with one warm browser and N pages at once."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from typing import Any
+
+from celery import signals
+
+from scamscope.distributed import tasks
+from scamscope.distributed.app import LEASE_S, QUEUE, make_app
+from scamscope.distributed.lease import Leases
+from scamscope.distributed.store import store_url
+from scamscope.live.capture import CaptureOptions
+
+log = logging.getLogger("scamscope.distributed")
+
+
+def default_name() -> str:
+    return f"scamscope-{os.getpid()}@{socket.gethostname()}"
+
+
+def run_worker(broker: str, limits: tasks.Limits, *, name: str | None = None, loglevel: str = "INFO") -> None:
+    """Run until stopped (SIGTERM/SIGINT: the pages in hand are finished first; SIGKILL: they go
+    back to the queue after the visibility timeout and another worker captures them)."""
+    from scamscope.distributed import health  # noqa: F401 - registers the scamscope_health command
+
+    state = tasks.configure(limits, store_url(broker))
+    app = make_app(broker)
+    leases = Leases(state.redis())
+    leases.start()
+
+    @signals.task_received.connect(weak=False)
+    def _received(request: Any = None, **_kw: object) -> None:
+        message = getattr(request, "message", None)
+        tag = getattr(message, "delivery_tag", None)
+        if request is not None and tag is not None:
+            leases.hold(str(request.id), str(tag))
+
+    @signals.task_postrun.connect(weak=False)
+    def _finished(task_id: str | None = None, **_kw: object) -> None:
+        if task_id:
+            leases.release(task_id)
+
+    def warm() -> None:  # the analysis processes and the browser start now, not on the first pages
+        state.pool().warm()
+        state.capturer().capture("about:blank", CaptureOptions(budget_s=10.0, click_gate=False, ocr="off"))
+
+    @signals.worker_ready.connect(weak=False)
+    def _ready(**_kw: object) -> None:
+        threading.Thread(target=warm, name="scamscope-warm", daemon=True).start()  # the consumer is not held up
+        log.warning("scamscope worker ready: %d page(s) at once, budget <= %g s, visibility timeout %g s (renewed while a page is held)",
+                    limits.jobs, limits.max_budget_s, LEASE_S)
+
+    @signals.worker_shutdown.connect(weak=False)
+    def _shutdown(**_kw: object) -> None:
+        state.close()
+
+    try:
+        app.worker_main([
+            "worker", "--pool=threads", f"--concurrency={limits.jobs}", f"--queues={QUEUE}", f"--hostname={name or default_name()}",
+            f"--loglevel={loglevel}", "--task-events", "--without-mingle", "--prefetch-multiplier=1",
+        ])
+    finally:
+        leases.stop()
+        state.close()
