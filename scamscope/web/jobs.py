@@ -191,9 +191,11 @@ class ScanRunner:
 
         url = target or None  # the stages are the embedded mode's (translated by scamscope.web.labels)
         if kind == "html":
-            job, stage = Job("uploaded page", "bytes", data or b"", url), "analysing the page"
+            job = Job("uploaded page", "bytes", data or b"", url)
+            stage = "analysing the page"
         elif kind == "screenshot":
-            job, stage = Job("uploaded screenshot", "bytes", data or b"", url), "reading the screenshot (OCR)"
+            job = Job("uploaded screenshot", "bytes", data or b"", url)
+            stage = "reading the screenshot (OCR)"
         elif kind == "url":
             job = Job(target, "url", url=target)
             stage = f"opening the page in headless Chromium (up to {self.settings.live_budget_s:g} s), then OCR and scoring"
