@@ -4,6 +4,8 @@ where a fresh clone has no ../shared, the tests that need it skip and say so."""
 from __future__ import annotations
 
 import csv
+import os
+import shutil
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -33,6 +35,17 @@ def from_earlier_holdout(file: str) -> bool:
     without its page. They are the hard cases of issue 10. Corpus tests whose bars were set before
     they arrived keep those bars on the other files; the whole corpus is held to its own floor."""
     return file.startswith("h")
+
+
+def without_dac_override() -> list[str]:
+    """Command prefix that makes file permissions apply to a subprocess: as root, util-linux's
+    ``setpriv`` (Essential on Debian, and what OCR already uses) drops the capabilities to read any
+    file; as another user permissions apply anyway."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    assert setpriv, "setpriv (util-linux) is missing: an unreadable folder cannot be made for root"
+    return [setpriv, "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search", "--"]
 
 
 def require_shared(path: Path) -> Path:

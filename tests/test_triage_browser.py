@@ -22,7 +22,7 @@ import pytest
 from scamscope.triage.collectors import browser
 from scamscope.triage.context import open_target
 from scamscope.triage.types import Collected
-from tests.conftest import SHARED, require_shared
+from tests.conftest import SHARED, require_shared, without_dac_override
 
 FX = SHARED / "fixtures" / "forensics"
 CHROME = "AppData/Local/Google/Chrome/User Data/Default/History"
@@ -289,11 +289,7 @@ def test_unreadable_profile_folder_is_a_problem_not_a_silence(tmp_path: Path) ->
     chrome_history(root / f"C/Users/gina/{CHROME}", VISITS[:2], [])
     place(root, f"C/Users/gina/{FIREFOX}", require_shared(FX / "plaso/test_data/firefox/places.sqlite").read_bytes())
     (root / "C/ProgramData").mkdir(parents=True)
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        if shutil.which("setpriv") is None:
-            pytest.skip("running as root without setpriv: cannot make a folder unreadable")
-        prefix = ["setpriv", "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search", "--"]
+    prefix = without_dac_override()
 
     def read() -> dict:
         proc = subprocess.run([*prefix, sys.executable, "-c", UNPRIVILEGED, str(root)], capture_output=True, text=True, timeout=300,

@@ -25,7 +25,7 @@ from scamscope.triage.collectors import all_collectors, collector
 from scamscope.triage.context import open_target
 from scamscope.triage.remote import eventlog
 from scamscope.triage.remote.common import reason
-from tests.conftest import SHARED, require_shared
+from tests.conftest import SHARED, require_shared, without_dac_override
 
 ROOT = Path(__file__).resolve().parent.parent
 FX = SHARED / "fixtures" / "forensics"
@@ -78,13 +78,7 @@ print(json.dumps({"problems": problems, "sessions": sessions, "inputs": inputs})
 
 def run_unprivileged(root: Path) -> dict:
     """Run the collectors on ``root`` in a process that permissions apply to (root's DAC override dropped)."""
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("running as root without setpriv: cannot make a folder unreadable")
-        prefix = [setpriv, "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search", "--"]
-    proc = subprocess.run([*prefix, sys.executable, "-c", UNPRIVILEGED_RUN, str(root)], capture_output=True, text=True,
+    proc = subprocess.run([*without_dac_override(), sys.executable, "-c", UNPRIVILEGED_RUN, str(root)], capture_output=True, text=True,
                           timeout=300, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout)

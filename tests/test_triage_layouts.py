@@ -28,7 +28,7 @@ import pytest
 from scamscope.triage.context import open_target
 from scamscope.triage.layouts import find_candidates, member_parts
 from scamscope.triage.pipeline import TriageError, TriageResult, run
-from tests.conftest import require_shared
+from tests.conftest import require_shared, without_dac_override
 from tests.test_triage_pipeline import ANYDESK, CHROME_HISTORY, FORENSICS, SCAM_URL, add_history_rows, build_collection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -322,7 +322,7 @@ def test_search_limits_are_said(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 def cli(*args: str | Path, caps: bool = True) -> subprocess.CompletedProcess[str]:
     """``scamscope triage`` in a subprocess; ``caps=False`` drops root's right to read any file."""
-    drop = [] if caps else ["setpriv", "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search", "--"]
+    drop = [] if caps else without_dac_override()
     return subprocess.run([*drop, sys.executable, "-m", "scamscope", "triage", *map(str, args), "--no-pdf"],
                           capture_output=True, text=True, timeout=180, cwd=ROOT)
 
@@ -362,7 +362,7 @@ def test_unreadable_folder_hiding_the_collection_is_an_error(volumes: dict[str, 
     (ev / "readme.txt").write_text("collection of alice's PC")
     (ev / "locked").chmod(0)
     try:
-        probe = subprocess.run(["setpriv", "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search", "--", "ls", str(ev / "locked")],
+        probe = subprocess.run([*without_dac_override(), "ls", str(ev / "locked")],
                                capture_output=True, timeout=30)
         assert probe.returncode != 0, "the folder is still readable: the test would prove nothing"
         proc = cli(ev, "-o", tmp_path / "case", caps=False)

@@ -30,6 +30,7 @@ import pytest
 from scamscope.triage.collectors.browser import url_phones
 from scamscope.triage.pipeline import run
 from scamscope.triage.report.terminal import summary_lines
+from tests.conftest import without_dac_override
 from tests.test_triage_pipeline import ANYDESK, CHROME_DIR, CHROME_HISTORY, SCAM_TITLE, _copy, _webkit, build_collection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -202,8 +203,6 @@ def test_large_history_shares_each_page_once(tmp_path: Path) -> None:
 def test_unreadable_remote_logs_qualify_none_found(tmp_path: Path) -> None:
     """AnyDesk's folder unreadable (the CLI run without root's DAC override): "no remote tool" and "no
     session" are qualified, not stated as facts; with the folder readable the sessions are there."""
-    import os
-    import shutil
     import subprocess
     import sys
 
@@ -212,11 +211,7 @@ def test_unreadable_remote_logs_qualify_none_found(tmp_path: Path) -> None:
         _copy(ANYDESK / name, root / "C" / "ProgramData" / "AnyDesk" / name)
     history = root / "C" / CHROME_DIR / "History"
     _copy(CHROME_HISTORY, history)
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        if shutil.which("setpriv") is None:
-            pytest.skip("running as root without setpriv: cannot make a folder unreadable")
-        prefix = ["setpriv", "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search", "--"]
+    prefix = without_dac_override()
     folder = root / "C" / "ProgramData" / "AnyDesk"
     folder.chmod(0)
     try:
