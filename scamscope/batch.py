@@ -102,22 +102,3 @@ def run_batch(
             cap.close()
         workers.close()
 
-
-def run_broker_batch(
-    names: Sequence[str],
-    *,
-    broker: str,
-    options: CaptureOptions | None = None,
-    url: str | None = None,
-    save: Path | None = None,
-    progress: bool = False,
-    static_budget_s: float = DEFAULT_BUDGET_S,
-    render: bool = False,
-) -> Iterator[ScanResult]:
-    """:func:`run_batch` on the workers behind ``broker`` (``scamscope worker``): the same results,
-    one per input, in input order, each input exactly once (see :mod:`scamscope.distributed`).
-    The workers use their shipped model; ``save`` folders are written here with what they saved."""
-    from scamscope.distributed.producer import run_remote_batch
-
-    return run_remote_batch(names, broker=broker, options=options, url=url, save=save, progress=progress,
-                            static_budget_s=static_budget_s, render=render)

@@ -29,6 +29,35 @@ def _console(err: bool = False) -> Console:
     return Console(stderr=err, highlight=False, soft_wrap=False, width=width)
 
 
+def _fail(message: str) -> typer.Exit:
+    """Print a one-line error on stderr; the exit to raise (status 2)."""
+    from rich.markup import escape
+
+    _console(True).print(f"[red]error:[/] {escape(message)}", soft_wrap=True)
+    return typer.Exit(EXIT_ERROR)
+
+
+def _check_allow_hosts(specs: list[str] | None) -> tuple[str, ...]:
+    """``--allow-host`` values, each checked (a malformed one ends the command with status 2)."""
+    from scamscope.netguard import parse_allow_host
+
+    for spec in specs or []:
+        try:
+            parse_allow_host(spec)
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+    return tuple(specs or ())
+
+
+def _check_broker(broker: str) -> None:
+    """End the command with status 2 when ``broker`` is not a usable broker URL or cannot be reached."""
+    from scamscope.distributed.producer import broker_problem
+
+    problem = broker_problem(broker)
+    if problem is not None:
+        raise _fail(problem)
+
+
 @app.callback(invoke_without_command=True)
 def _main(
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
@@ -102,28 +131,17 @@ def scan(
     from rich.markup import escape
 
     from scamscope.live.capture import CaptureOptions
-    from scamscope.netguard import parse_allow_host
 
-    for spec in allow_host or []:
-        try:
-            parse_allow_host(spec)
-        except ValueError as exc:
-            _console(True).print(f"[red]error:[/] {escape(str(exc))}")
-            raise typer.Exit(EXIT_ERROR) from None
-    options = CaptureOptions(profile=profile, referrer=referrer, budget_s=budget, allow_private=allow_private, allow_hosts=tuple(allow_host or ()), ocr=ocr)
+    hosts = _check_allow_hosts(allow_host)
+    options = CaptureOptions(profile=profile, referrer=referrer, budget_s=budget, allow_private=allow_private, allow_hosts=hosts, ocr=ocr)
     if broker is not None:
-        from scamscope.distributed.producer import broker_problem
-
         if model is not None:
             _console(True).print("[red]error:[/] --model cannot be used with --broker: the workers score with their own shipped model")
             raise typer.Exit(EXIT_ERROR)
         if save_warc is not None:
             _console(True).print("[red]error:[/] --save-warc cannot be used with --broker yet: captures are recorded on the scanning machine only")
             raise typer.Exit(EXIT_ERROR)
-        problem = broker_problem(broker)
-        if problem is not None:
-            _console(True).print(f"[red]error:[/] {escape(problem)}", soft_wrap=True)
-            raise typer.Exit(EXIT_ERROR)
+        _check_broker(broker)
     console = _console()
     found = errors = 0
     table = None
@@ -140,9 +158,9 @@ def scan(
             raise typer.Exit(EXIT_ERROR) from None
     try:
         if broker is not None:
-            from scamscope.batch import run_broker_batch
+            from scamscope.distributed.producer import run_remote_batch
 
-            results = run_broker_batch(names, broker=broker, options=options, url=url, save=save, progress=len(names) > 1,
+            results = run_remote_batch(names, broker=broker, options=options, url=url, save=save, progress=len(names) > 1,
                                        static_budget_s=timeout, render=render)
         else:
             results = run_batch(names, jobs=jobs, options=options, url=url, model=chosen, save=save, progress=len(names) > 1,
@@ -425,24 +443,12 @@ def worker(
     machine (or more). SIGTERM finishes the pages in hand first; the pages of a worker that dies go
     back to the queue and another worker captures them.
     """
-    from rich.markup import escape
-
-    from scamscope.distributed.producer import broker_problem
     from scamscope.distributed.tasks import Limits
     from scamscope.distributed.worker import run_worker
-    from scamscope.netguard import parse_allow_host
 
-    for spec in allow_host or []:
-        try:
-            parse_allow_host(spec)
-        except ValueError as exc:
-            _console(True).print(f"[red]error:[/] {escape(str(exc))}")
-            raise typer.Exit(EXIT_ERROR) from None
-    problem = broker_problem(broker)
-    if problem is not None:
-        _console(True).print(f"[red]error:[/] {escape(problem)}", soft_wrap=True)
-        raise typer.Exit(EXIT_ERROR)
-    limits = Limits(max_budget_s=budget, static_budget_s=timeout, allow_private=allow_private, allow_hosts=tuple(allow_host or ()), jobs=jobs)
+    hosts = _check_allow_hosts(allow_host)
+    _check_broker(broker)
+    limits = Limits(max_budget_s=budget, static_budget_s=timeout, allow_private=allow_private, allow_hosts=hosts, jobs=jobs)
     run_worker(broker, limits, name=name, loglevel=loglevel.upper())
 
 
@@ -461,12 +467,7 @@ def workers(
 
     from scamscope.distributed.app import make_app
     from scamscope.distributed.health import list_workers
-    from scamscope.distributed.producer import broker_problem
-
-    problem = broker_problem(broker)
-    if problem is not None:
-        _console(True).print(f"[red]error:[/] {escape(problem)}", soft_wrap=True)
-        raise typer.Exit(EXIT_ERROR)
+    _check_broker(broker)
     celery_app = make_app(broker)
     try:
         found = list_workers(celery_app, timeout=wait)

@@ -7,6 +7,7 @@ input cannot be analysed, ``result.error`` says why in one line and ``verdict`` 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Callable
@@ -238,8 +239,6 @@ def scan_url(
 
     opts = options or CaptureOptions()
     if save_warc is not None and not opts.record:
-        import dataclasses
-
         opts = dataclasses.replace(opts, record=True)
     capture = None
     try:
@@ -248,8 +247,6 @@ def scan_url(
         result = error_result(url, f"refused: {exc}", url)
     else:
         capture = capturer.capture(url, opts)
-        import dataclasses
-
         scored = dataclasses.replace(capture, exchanges=[]) if capture.exchanges else capture  # the scorer needs no bodies
         result = _result_of_capture(url, scored, model, opts.ocr, pool=pool, budget_s=static_budget_s)
     if save is not None:

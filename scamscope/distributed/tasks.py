@@ -239,19 +239,7 @@ def scan_job(st: WorkerState, job: dict[str, Any]) -> tuple[ScanResult, dict[str
 
 
 def render_bytes(name: str, data: bytes, st: WorkerState, opts: CaptureOptions, static_budget_s: float, save: Path | None) -> ScanResult:
-    """``scan --render`` of a file the producer sent: :func:`scamscope.live.render.render_file` on bytes."""
-    from scamscope.live.render import SCRIPT_SUFFIXES, serve_file
-    from scamscope.scan import scan_url
+    """``scan --render`` of a file the producer sent, in this worker's browser."""
+    from scamscope.live.render import render_bytes as render
 
-    if not data.strip():
-        return error_result(name, "empty file: nothing to render")
-    with serve_file(name, data) as (page_url, host):
-        result = scan_url(page_url, st.capturer(), replace(opts, allow_hosts=(*opts.allow_hosts, host)), pool=st.pool(),
-                          static_budget_s=static_budget_s, save=save)
-    result.input = name
-    result.url = None
-    how = "loaded by a wrapper page" if name.lower().endswith(SCRIPT_SUFFIXES) else "as a page"
-    result.notes.insert(0, f"rendered in the sandboxed browser ({how}, served on loopback)")
-    if result.error:
-        result.error = result.error.replace(page_url, name)
-    return result
+    return render(name, data, st.capturer(), opts, pool=st.pool(), save=save, static_budget_s=static_budget_s)

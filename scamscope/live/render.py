@@ -88,11 +88,26 @@ def render_file(
         data = read_input(path)
     except AcquireError as exc:
         return error_result(name, str(exc))
+    return render_bytes(name, data, capturer, options, model=model, pool=pool, save=save)
+
+
+def render_bytes(
+    name: str,
+    data: bytes,
+    capturer: LiveCapturer,
+    options: CaptureOptions,
+    *,
+    model: Model | None = None,
+    pool: StaticPool | None = None,
+    save: Path | None = None,
+    static_budget_s: float | None = None,
+) -> ScanResult:
+    """Capture the file ``name`` whose content is ``data`` (a worker gets the bytes from the producer)."""
     if not data.strip():
         return error_result(name, "empty file: nothing to render")
     with serve_file(name, data) as (url, host):
         opts = replace(options, allow_hosts=(*options.allow_hosts, host))
-        result = scan_url(url, capturer, opts, model=model, pool=pool, save=save)
+        result = scan_url(url, capturer, opts, model=model, pool=pool, save=save, static_budget_s=static_budget_s)
     result.input = name
     result.url = None
     how = "loaded by a wrapper page" if name.lower().endswith(SCRIPT_SUFFIXES) else "as a page"
