@@ -69,7 +69,7 @@ ws.onopen = function () {{ ws.send('ping'); }};
         "/big": lambda _h, _n: (200, {"Content-Type": "application/octet-stream"}, b"B" * BIG),
         "/other.html": html("<html><body><h1>OTHER-PAGE</h1><img src='/other.png'></body></html>"),
         "/other.png": lambda _h, _n: (200, {"Content-Type": "image/png"}, LOGO),
-        "/hang.html": html("<html><body><h1>HANG-PAGE</h1><img src='/logo.png'><script>setTimeout(function () { while (true) {} }, 400)</script></body></html>"),
+        "/hang.html": html("<html><body><h1>HANG-PAGE</h1><img src='/logo.png'><script>addEventListener('load', function () { setTimeout(function () { while (true) {} }, 0) })</script></body></html>"),
     }
 
 
