@@ -1,9 +1,11 @@
-"""Accuracy figures: precision, recall, F1 and false-positive rate, overall and per language."""
+"""Accuracy figures: precision, recall, F1 and false-positive rate, overall, per language and per kind."""
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from scamscope.language import language_group
@@ -17,6 +19,28 @@ class Outcome:
     verdict: str | None  # scam / suspicious / benign / None (error)
     score: float | None
     error: str | None = None
+    kind: str = ""  # whole page / kit file / screenshot / text (see sample_kind); "" when unknown
+
+
+# The manifest's ``kind`` column, in the words of the figures.
+KIND_NAMES = {"full-html": "whole page", "partial-html": "kit file", "text": "text", "screenshot": "screenshot", "image": "screenshot"}
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff")
+
+
+def sample_kind(file: str, manifest_kind: str = "") -> str:
+    """The kind a sample is reported under: an image file is a screenshot whatever the manifest says."""
+    if file.lower().endswith(IMAGE_SUFFIXES):
+        return "screenshot"
+    return KIND_NAMES.get(manifest_kind.strip().lower(), manifest_kind.strip().lower())
+
+
+def manifest_kinds(root: Path) -> dict[str, str]:
+    """file -> kind (:func:`sample_kind`) from a corpus's MANIFEST.tsv; empty without one or its kind column."""
+    manifest = root / "MANIFEST.tsv"
+    if not manifest.is_file():
+        return {}
+    with manifest.open(encoding="utf-8", newline="") as fh:
+        return {row.get("file", ""): sample_kind(row.get("file", ""), row.get("kind") or "") for row in csv.DictReader(fh, delimiter="\t")}
 
 
 def _rates(items: Sequence[Outcome], positive: tuple[str, ...]) -> dict[str, Any]:
@@ -41,9 +65,13 @@ def metrics(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         groups.setdefault(language_group(o.language), []).append(o)
     scored = [(o.score, 1.0 if o.label == "scam" else 0.0) for o in outcomes if o.score is not None]
     brier = sum((p - truth) ** 2 for p, truth in scored) / len(scored) if scored else None
+    kinds: dict[str, list[Outcome]] = {}
+    for o in outcomes:
+        kinds.setdefault(o.kind or sample_kind(o.file), []).append(o)
     return {
         "overall": _rates(outcomes, ("scam",)),
         "per_language": {g: _rates(items, ("scam",)) for g, items in sorted(groups.items())},
+        "per_kind": {k: _rates(items, ("scam",)) for k, items in sorted(kinds.items()) if k},
         "flagged_overall": _rates(outcomes, ("scam", "suspicious")),
         "brier": None if brier is None else round(brier, 4),
         "errors": [{"file": o.file, "error": o.error} for o in outcomes if o.error],

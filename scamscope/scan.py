@@ -43,6 +43,7 @@ def scan_page(page: Page, *, model: Model | None = None, input_name: str | None 
     model = model or load_model()
     obs, notes = observe(page)
     score, evidence = model.score(obs.evidence)
+    notes.extend(model.notes(obs.evidence))
     fingerprints: dict[str, object] = {}
     if fingerprint:
         try:

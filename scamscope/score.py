@@ -41,13 +41,62 @@ NOT_COUNTED = frozenset(
 # Evidence shown to the user but not scored: any brand in a title ("Using Python on Windows")
 # is common on ordinary pages; impersonation is scored through brand.security_vendor instead.
 REPORT_ONLY = frozenset({"brand.in_title"})
+# Whole families reported but not scored: ways to make contact (a chat, a download, a number slot)
+# are no sign of a scam on their own; the verdict requires one (see call_to_action).
+REPORT_ONLY_PREFIXES = ("contact.",)
+
+
+def scored(signal: str) -> bool:
+    return signal not in REPORT_ONLY and not signal.startswith(REPORT_ONLY_PREFIXES)
+
+
+# Call to action: a scam needs a way for the victim to make contact or pay. Evidence of one,
+# given directly (a number, a chat, a download, a form) or produced at runtime (a slot a template
+# or script fills, a kit script whose page supplies the number, a page packed into script, lock-in
+# that only serves to keep a victim on a contact screen). Without any, a page is at most "suspicious" (a prank screen, a
+# fake update with nothing to call, a scare text quoted out of context).
+CALL_TO_ACTION_PREFIXES = ("phone.", "contact.")
+CALL_TO_ACTION = frozenset({"form.card", "form.personal", "form.credentials", "text.remote_tool", "text.call_now"})
+# lock-in families whose only use is to stop a victim leaving (the back button, dialogs, the tab)
+TRAPS = frozenset({"lockin.history_flood", "lockin.dialog_loop", "lockin.freeze", "lockin.exit_popup"})
+TRAP_FLOOR = 0.5
+# a page that hid its content in packed script (strength 0.6: a page or code was packed, see
+# signals/packing.py): the static view of it is incomplete, so no call to action seen is no evidence
+# of none (the number is written when the script runs)
+HIDDEN_PAGE = ("script.packed", 0.6)
+CAP_MARGIN = 0.001  # a capped score sits this far below the scam threshold
+NO_CALL_TO_ACTION_NOTE = (
+    "no way to make contact or pay was found (no phone number, chat, download, payment or personal-data form, "
+    "or number filled in at runtime): without a call to action the verdict is at most 'suspicious'"
+)
+
+
+def call_to_action(evidence: Iterable[Evidence]) -> bool:
+    """True when the evidence holds a way to make contact or pay, or shows one is produced at runtime."""
+    for e in evidence:
+        if e.strength <= 0:
+            continue
+        if e.signal.startswith(CALL_TO_ACTION_PREFIXES) or e.signal in CALL_TO_ACTION:
+            return True
+        if e.signal in TRAPS and e.strength >= TRAP_FLOOR:
+            return True
+        if e.signal == HIDDEN_PAGE[0] and e.strength >= HIDDEN_PAGE[1]:
+            return True
+    return False
+
+
+# Keys of feature rows that are conditions on the verdict, not model features (never fitted).
+GATE_PREFIX = "gate."
+GATE_CALL_TO_ACTION = "gate.call_to_action"
 
 
 def feature_values(evidence: Iterable[Evidence]) -> dict[str, float]:
-    """Map evidence onto feature values: per signal the highest strength, plus derived features."""
+    """Map evidence onto feature values: per signal the highest strength, plus derived features,
+    plus ``gate.call_to_action`` (1.0) when the page offers a way to make contact or pay."""
+    evidence = list(evidence)
     values: dict[str, float] = {}
     for e in evidence:
-        if e.signal in REPORT_ONLY:
+        if not scored(e.signal):
             continue
         s = max(0.0, min(1.0, float(e.strength)))
         if s > values.get(e.signal, 0.0):
@@ -56,6 +105,8 @@ def feature_values(evidence: Iterable[Evidence]) -> dict[str, float]:
         n = sum(1 for sig, v in values.items() if sig.startswith(prefix) and v >= floor and sig not in NOT_COUNTED)
         if n:
             values[name] = min(1.0, n / cap)
+    if call_to_action(evidence):
+        values[GATE_CALL_TO_ACTION] = 1.0
     # Scare text on a page that talks about scams is most likely quoted, not shown to a victim.
     quoted = values.get("text.scam_awareness", 0.0) * values.get("count.scare_families", 0.0)
     if quoted:
@@ -88,6 +139,14 @@ def sign_bounds(feature: str) -> tuple[float | None, float | None]:
     return (0.0, upper)
 
 
+def _as_shown(e: Evidence, weight: float) -> Evidence:
+    """The evidence item with its weight as shown to an operator (see :meth:`Model.score`)."""
+    if weight < 0 and e.signal not in COUNTER_EVIDENCE:
+        return replace(e, weight=0.0, detail=f"{e.detail} [context, not counter-evidence: the model's baseline "
+                                                f"for pages showing this is {weight:+.2f}]")
+    return replace(e, weight=weight)
+
+
 def _sigmoid(z: float) -> float:
     if z >= 0:
         return 1.0 / (1.0 + math.exp(-z))
@@ -118,8 +177,24 @@ class Model:
     def decision(self, values: dict[str, float]) -> float:
         return self.intercept + sum(c * values.get(f, 0.0) for f, c in self._coef.items())
 
-    def probability(self, values: dict[str, float]) -> float:
+    def raw_probability(self, values: dict[str, float]) -> float:
+        """The logistic model's probability, before the call-to-action condition."""
         return _sigmoid(self.decision(values))
+
+    def probability(self, values: dict[str, float]) -> float:
+        """Probability of scam; capped just below the scam threshold when the row has no call to action
+        (``gate.call_to_action`` absent), so that such a page is at most ``suspicious``."""
+        p = self.raw_probability(values)
+        if GATE_CALL_TO_ACTION not in values:
+            p = min(p, self.scam_threshold - CAP_MARGIN)
+        return p
+
+    def notes(self, evidence: Sequence[Evidence]) -> list[str]:
+        """Notes on the verdict for a report: why a page that scores as a scam is only ``suspicious``."""
+        values = feature_values(evidence)
+        if GATE_CALL_TO_ACTION not in values and self.raw_probability(values) >= self.scam_threshold:
+            return [NO_CALL_TO_ACTION_NOTE]
+        return []
 
     # --- estimator conventions (scikit-learn style): fit returns self, predict_proba, explain ---
 
@@ -154,18 +229,28 @@ class Model:
     def score(self, evidence: Sequence[Evidence]) -> tuple[float, list[Evidence]]:
         """Return (probability of scam, evidence with weights), strongest contributions first.
 
-        An item's weight is its share of the log-odds: its own feature's contribution split
-        among the items of that signal, plus its share of each derived feature it counts towards
-        (family counts, the quoted-scare interaction). The weights add up to the decision value
-        minus the intercept.
+        An item's weight is its share of the log-odds (:meth:`contributions`), except that a
+        negative share of evidence that is not counter-evidence (a ``tel:`` link, a number: see
+        EITHER_WAY) is shown as 0 and named context in its detail. An operator reads a negative
+        weight as "less likely a scam"; only genuinely benign indicators (COUNTER_EVIDENCE) may say
+        that. The probability is capped when there is no call to action (:meth:`probability`).
         """
+        weighted = [_as_shown(e, w) for e, w in self.contributions(evidence)]
+        weighted.sort(key=lambda e: -abs(e.weight))
+        return self.probability(feature_values(evidence)), weighted
+
+    def contributions(self, evidence: Sequence[Evidence]) -> list[tuple[Evidence, float]]:
+        """Each evidence item with its share of the log-odds: its own feature's contribution split
+        among the items of that signal, plus its share of each derived feature it counts towards
+        (family counts, the quoted-scare interaction). The shares add up to the decision value
+        minus the intercept."""
         values = feature_values(evidence)
         coef = self._coef
         clipped = {id(e): max(0.0, min(1.0, float(e.strength))) for e in evidence}
         # contributors per feature: the items whose signal gives the feature its value
         members: dict[str, list[Evidence]] = {}
         for e in evidence:
-            if e.signal in REPORT_ONLY:
+            if not scored(e.signal):
                 continue
             if clipped[id(e)] == values.get(e.signal):
                 members.setdefault(e.signal, []).append(e)
@@ -181,9 +266,7 @@ class Model:
             distinct = {i.signal: i for i in items}.values() if feature.startswith("count.") else items
             for i in distinct:
                 share[id(i)] = share.get(id(i), 0.0) + total / len(distinct)
-        weighted = [replace(e, weight=share.get(id(e), 0.0)) for e in evidence]
-        weighted.sort(key=lambda e: -abs(e.weight))
-        return self.probability(values), weighted
+        return [(e, share.get(id(e), 0.0)) for e in evidence]
 
     def verdict(self, score: float) -> Verdict:
         if score >= self.scam_threshold:
@@ -221,7 +304,7 @@ class Model:
 
 
 MODEL_PATH = "model.json"
-FEATURE_SCHEMA_VERSION = 1  # raise when feature_values() changes how a feature is computed
+FEATURE_SCHEMA_VERSION = 2  # raise when feature_values() changes how a feature is computed
 SCHEMA_LIBRARIES = ("scamscope", "numpy", "scipy", "scikit-learn")
 
 
@@ -242,6 +325,7 @@ def schema_hash() -> str:
         "family_counts": {k: list(v) for k, v in sorted(FAMILY_COUNTS.items())},
         "not_counted": sorted(NOT_COUNTED),
         "report_only": sorted(REPORT_ONLY),
+        "report_only_prefixes": list(REPORT_ONLY_PREFIXES),
         "counter_evidence": sorted(COUNTER_EVIDENCE),
         "either_way": sorted(EITHER_WAY),
         "derived": ["interaction.quoted_scare = text.scam_awareness * count.scare_families"],

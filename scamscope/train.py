@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scamscope.corpus import Sample
-from scamscope.score import Model, expert_priors, feature_values, sign_bounds
+from scamscope.score import GATE_PREFIX, Model, expert_priors, feature_values, sign_bounds
 from scamscope.types import ScanResult
 
 C_DEFAULT = 10.0
+KEEP_EMPTY_ROWS = False
 SCAM_THRESHOLD = 0.4  # chosen by grouped cross-validation on the development corpus (docs/benchmarks.md)
 SUSPICIOUS_THRESHOLD = 0.2
 
@@ -49,7 +50,8 @@ def extract(samples: Sequence[Sample], *, progress: bool = False) -> list[Extrac
 
 
 def feature_names(rows: Sequence[dict[str, float]]) -> list[str]:
-    return sorted({k for r in rows for k in r})
+    """Model features of the rows (verdict conditions such as ``gate.call_to_action`` are not fitted)."""
+    return sorted({k for r in rows for k in r if not k.startswith(GATE_PREFIX)})
 
 
 def fit(rows: Sequence[dict[str, float]], labels: Sequence[int], *, C: float = C_DEFAULT, features: list[str] | None = None) -> Model:
@@ -62,6 +64,12 @@ def fit(rows: Sequence[dict[str, float]], labels: Sequence[int], *, C: float = C
     from scipy.optimize import minimize
     from scipy.special import expit
 
+    # Rows without any evidence teach nothing about the weights, only the corpus's mix of classes
+    # among inputs that show nothing (head-only excerpts of kit pages, code fragments): left in,
+    # they raise the intercept, i.e. every ordinary page's baseline. They are left out of the fit.
+    keep = [i for i, r in enumerate(rows) if any(v > 0 for k, v in r.items() if not k.startswith(GATE_PREFIX))]
+    if KEEP_EMPTY_ROWS is False and keep and len({labels[i] for i in keep}) == 2:
+        rows, labels = [rows[i] for i in keep], [labels[i] for i in keep]
     feats = features or feature_names(rows)
     X = np.array([[r.get(f, 0.0) for f in feats] for r in rows], dtype=float).reshape(len(rows), len(feats))
     y = np.array(labels, dtype=float)

@@ -51,7 +51,7 @@ def test_domain_draft_has_the_required_fields(source: Path) -> None:
         assert "Azure Storage static website" in part  # the hosting platform
         assert "`+18553436624`" in part  # numbers shown
         assert part.count("\n1. `") == 1 and "\n2. `" in part and "\n3. `" in part and "\n4. `" not in part  # top 3 reasons
-        assert "`text.infection_claim`" in part
+        assert any(f"\n{n}. `text." in part for n in (1, 2, 3))  # a scare claim among the top reasons (which one follows the model's weights)
     assert "下書き" in ja and "scamscope は何も送信しません" in ja and "詐欺（3 件のスキャン" in ja and "公開停止" in ja
     assert "draft" in en and "sends nothing" in en and "scam (3 scan(s)" in en and "suspend" in en
     assert not ja.lstrip().startswith("> This")

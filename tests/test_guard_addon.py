@@ -199,3 +199,22 @@ def test_reserved_paths_never_leave_the_guard(tmp_path: Path) -> None:
         f.request.url = "https://kit.test" + path
         guard.requestheaders(f)
         assert f.response is not None and f.response.status_code == 404
+
+
+def test_a_benign_verdict_with_a_scare_claim_of_its_own_is_watched(tmp_path: Path) -> None:
+    """Lock-in only shows when the page runs: a page whose text claims an infection is watched even
+    when the text alone scores benign; quoting it (an awareness page) or naming a tool is not enough."""
+    from scamscope.guard.addon import scare_claim
+    from scamscope.types import Evidence, ScanResult
+
+    def result(*weights: tuple[str, float]) -> ScanResult:
+        return ScanResult(input="x", verdict="benign", score=0.1, language="en", evidence=[Evidence(s, "", weight=w) for s, w in weights])
+
+    assert scare_claim(result(("text.infection_claim", 0.9)))
+    assert not scare_claim(result(("text.infection_claim", 0.9), ("text.scam_awareness", -2.0)))  # a warning about scams
+    assert not scare_claim(result(("text.quoted", 0.0)))
+    assert not scare_claim(result(("text.remote_tool", 0.8), ("text.call_now", 0.5)))  # AnyDesk's own site, a shop
+    guard, log = make(tmp_path)
+    quoted = b"<html lang=en><head><title>Fake alerts</title></head><body><blockquote>Your computer is infected</blockquote><p>Such messages are fake. Do not call.</p></body></html>"
+    assert run(guard, flow(quoted)).response.content == quoted  # type: ignore[union-attr]
+    assert entries(log)[-1]["action"] == "pass"

@@ -59,14 +59,21 @@ def test_scam_variants_from_the_seeds(name: str, expected: set[str]) -> None:
 def test_evidence_weights_add_up_to_the_score() -> None:
     import math
 
-    from scamscope.score import load_model
+    from scamscope.score import COUNTER_EVIDENCE, feature_values, load_model
 
     model = load_model()
     for path in sorted((PAGES / "scam").iterdir()) + sorted((PAGES / "benign").iterdir()):
         r = scan_path(path)
         assert r.score is not None
-        z = model.intercept + sum(e.weight for e in r.evidence)
-        assert abs(1 / (1 + math.exp(-z)) - r.score) < 1e-6, path.name
+        raw = r.evidence
+        shares = model.contributions(raw)
+        z = model.intercept + sum(w for _, w in shares)
+        assert abs(1 / (1 + math.exp(-z)) - model.raw_probability(feature_values(raw))) < 1e-6, path.name
+        assert r.score <= 1 / (1 + math.exp(-z)) + 1e-9, path.name  # capped without a call to action
+        # shown weights: the shares, with negative shares of non-counter-evidence shown as 0 (context)
+        shown = sorted(e.weight for e in r.evidence)
+        expected = sorted(w if (w >= 0 or e.signal in COUNTER_EVIDENCE) else 0.0 for e, w in shares)
+        assert all(abs(a - b) < 1e-9 for a, b in zip(shown, expected, strict=True)), path.name
 
 
 def test_no_scam_indicator_lowers_the_score() -> None:

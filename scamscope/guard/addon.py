@@ -12,7 +12,9 @@ Order of work on one flow:
    untouched, and so is HTML larger than ``max_html_bytes``.
 4. ``response``: the HTML is decoded (bounded) and scored statically in a killable worker process
    within ``score_timeout_s``; ``scam`` -> block page, ``suspicious`` -> the watcher script is
-   added, ``benign`` -> the bytes go on unchanged. When scoring fails or times out the page passes
+   added, and so it is on a ``benign`` page that still makes a scare claim of its own (see
+   :func:`scare_claim`: the lock-in that would make it a scam only shows when it runs); any other
+   ``benign`` page -> the bytes go on unchanged. When scoring fails or times out the page passes
    (``fail="open"``, the default) or is held back (``fail="closed"``); either way it is logged.
 
 A hook that fails for any reason lets the flow go on as it is (and logs why): a bug in the guard
@@ -149,6 +151,21 @@ def _host_header(value: str) -> str:
     if value.startswith("["):
         return value[1:].split("]", 1)[0]
     return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+# what a fake warning says of the visitor's computer (data/phrases.toml); not a call to action, a
+# remote tool's name or an adult lure, which honest pages show too
+SCARE_CLAIMS = frozenset({
+    "text.infection_claim", "text.access_blocked", "text.data_theft_claim", "text.system_damage", "text.protection_off",
+    "text.fake_scan", "text.fake_error_code", "text.problem_count", "text.do_not_close", "text.windows_update_fail",
+})
+
+
+def scare_claim(result: ScanResult) -> bool:
+    """The page claims on its own account that the computer is infected, blocked or at risk (scare
+    text that is not quoted, with a positive weight) and nothing on it counts against a scam."""
+    claims = any(e.signal in SCARE_CLAIMS and e.weight > 0 for e in result.evidence)
+    return claims and not any(e.weight < 0 for e in result.evidence)
 
 
 def top_reasons(result: ScanResult, n: int = 3) -> list[str]:
@@ -468,9 +485,9 @@ class InPathGuard:
             flow.response = self._block_page(flow, "scam", url, phones, reasons)
             self.decisions.write("block", client=client, url=url, verdict="scam", score=result.score, reasons=reasons, phones=phone_texts, ms=ms)
             return
-        if result.verdict == "suspicious" and self.options.inject:
+        if (result.verdict == "suspicious" or scare_claim(result)) and self.options.inject:
             error = self._inject(flow, url, result, phones, reasons, body)
-            self.decisions.write("inject" if error is None else "pass", client=client, url=url, verdict="suspicious", score=result.score, reasons=reasons, phones=phone_texts, ms=ms, error=error)
+            self.decisions.write("inject" if error is None else "pass", client=client, url=url, verdict=result.verdict, score=result.score, reasons=reasons, phones=phone_texts, ms=ms, error=error)
             return
         self.decisions.write("pass", client=client, url=url, verdict=result.verdict, score=result.score, reasons=reasons if result.verdict != "benign" else [], ms=ms)
 

@@ -16,6 +16,7 @@ def render_metrics(console: Console, figures: dict[str, Any]) -> None:
     for col in ("set", "pages", "scam", "benign", "precision", "recall", "F1", "FP rate", "FP", "FN"):
         t.add_column(col, justify="right" if col != "set" else "left")
     rows = [("overall", figures["overall"])] + [(k, v) for k, v in figures["per_language"].items()]
+    rows += [(f"kind: {k}", v) for k, v in figures.get("per_kind", {}).items()]
     rows.append(("overall, suspicious counted", figures["flagged_overall"]))
     for name, r in rows:
         t.add_row(

@@ -8,7 +8,7 @@ domain with the brand's own domains (``scamscope/data/brands.toml``).
 Evidence:
 
 - ``brand.security_vendor``: a security brand/product is named (strength: title 1.0, logo 0.8,
-  visible text 0.7, script strings only 0.4);
+  visible text 0.7, script strings only 0.4), except on the vendor's own domain;
 - ``brand.in_title``: a brand is named in the title;
 - ``brand.domain_mismatch``: a brand is named prominently (title, logo, two mentions in the
   text, or a security product in the text) and the page's URL is known and not the brand's;
@@ -327,7 +327,8 @@ def run(page: Page) -> Observations:
         claims.append((b, where, places, official))
         obs.brands.append(BrandClaim(brand=b.name, where=where, domain=domain, official=official))
 
-    vendors = [(b, where) for b, where, _, _ in claims if b.security]
+    # a security vendor's own site naming its products is no evidence (served from its domain, not declared)
+    vendors = [(b, where) for b, where, _, official in claims if b.security and official is not True]
     if vendors:
         b, where = min(vendors, key=lambda bw: _RANK[bw[1]])
         names = ", ".join(dict.fromkeys(v.name for v, _ in vendors))

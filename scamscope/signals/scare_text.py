@@ -8,7 +8,9 @@ in script string literals / commented-out markup are ``script``).
 
 Two families are counter-evidence: ``text.scam_awareness`` (the page talks *about* scams,
 as advisories quoting scam text do) and ``text.benign_context`` (ordinary-site furniture such as
-a legal notice or company profile, and long article structure).
+a legal notice or company profile, and long article structure). ``text.benign_context`` is weighed
+by how much of the page's prominent content it explains (title, first screen, script-drawn text:
+see :func:`explained_share`), so a footer or article appended under a scare screen counts for nothing.
 
 Matching runs on normalised text (see :func:`normalise`) so that Japanese without word
 boundaries, full-width characters, ウィルス/ウイルス, コンピューター/コンピュータ, the
@@ -423,6 +425,43 @@ def _long_lines(text: str) -> int:
     return len(seen)
 
 
+# --- how much of the prominent content counter-evidence explains ------------------------------
+
+FOLD_CHARS = 1200  # normalised visible text read as "above the fold" (the first screen)...
+FOLD_SHARE = 0.4  # ...but at most this share of it: on a short page the end is not the first screen
+
+
+BELOW_FOLD_ONLY = 0.5  # furniture only below the first screen, with no scare text shown above it
+
+
+def _prominent(source: str, hit: Hit, fold: int) -> bool:
+    """A hit in the title, the first screen of visible text, or text drawn by script (overlays)."""
+    return source in ("title", "script") or (source == "text" and hit[0] < fold)
+
+
+def explained_share(found: dict[str, list[tuple[str, str, list[Hit]]]], text_chars: int) -> tuple[float, int, int]:
+    """(share, ordinary, scare): how much of the page's prominent content (title, first screen of
+    text, text drawn by script) the ordinary-site furniture explains. ``scare`` counts the distinct
+    scare phrases there, ``ordinary`` the distinct benign-context phrases. With scare phrases the
+    share is ordinary / (ordinary + scare); with none, 1 when the furniture is in the prominent
+    content and BELOW_FOLD_ONLY when it sits only further down (a legal footer or an article
+    appended under a scare screen explains nothing of it)."""
+    fold = min(FOLD_CHARS, int(text_chars * FOLD_SHARE))
+    scare: set[str] = set()
+    ordinary: set[str] = set()
+    for key, parts in found.items():
+        fam = MATCHER.families[key]
+        if fam.counter and key != "benign_context":
+            continue
+        for source, _, hits in parts:
+            for h in hits:
+                if _prominent(source, h, fold):
+                    (ordinary if key == "benign_context" else scare).add(h[3])
+    if scare:
+        return len(ordinary) / (len(ordinary) + len(scare)), len(ordinary), len(scare)
+    return (1.0 if ordinary else BELOW_FOLD_ONLY), len(ordinary), 0
+
+
 # --- excerpts ----------------------------------------------------------------------------------
 
 
@@ -656,7 +695,10 @@ def scan(page: Page) -> list[Evidence]:
     set_aside: dict[str, int] = {}
     aside_families: list[str] = []
     example = ""
+    text_chars = 0
     for source, disp, norm in _parts(page):
+        if source == "text":
+            text_chars = len(norm)
         for key, hits in _find(norm, source == "script").items():
             if hits and source == "text" and not MATCHER.families[key].counter:
                 hits, quoted = _split_quoted(norm, hits)
@@ -688,6 +730,13 @@ def scan(page: Page) -> list[Evidence]:
                 extra = f"article structure: {paras} paragraph-like lines"
         if n == 0:
             continue
+        factor = 1.0
+        if fam.key == "benign_context":
+            factor, ordinary, scare = explained_share(found, text_chars)
+            if factor < 1.0:
+                extra = (f"{extra}; " if extra else "") + (
+                    f"explains {ordinary} of {ordinary + scare} phrases of the title, first screen and script-drawn text "
+                    f"(weighed ×{factor:.2f}: the prominent content is not explained by it)")
         if parts:
             source, disp, hits = parts[0]
             _, _, text, _, label = min(hits)
@@ -704,7 +753,7 @@ def scan(page: Page) -> list[Evidence]:
                 signal=fam.signal,
                 detail=detail,
                 excerpt=excerpt,
-                strength=round(fam.strength(n), 3),
+                strength=round(fam.strength(n) * factor, 3),
                 source=source,
             )
         )
