@@ -138,9 +138,6 @@ def scan(
         if model is not None:
             _console(True).print("[red]error:[/] --model cannot be used with --broker: the workers score with their own shipped model")
             raise typer.Exit(EXIT_ERROR)
-        if save_warc is not None:
-            _console(True).print("[red]error:[/] --save-warc cannot be used with --broker yet: captures are recorded on the scanning machine only")
-            raise typer.Exit(EXIT_ERROR)
         _check_broker(broker)
     console = _console()
     found = errors = 0
@@ -161,7 +158,7 @@ def scan(
             from scamscope.distributed.producer import run_remote_batch
 
             results = run_remote_batch(names, broker=broker, options=options, url=url, save=save, progress=len(names) > 1,
-                                       static_budget_s=timeout, render=render)
+                                       static_budget_s=timeout, render=render, save_warc=save_warc)
         else:
             results = run_batch(names, jobs=jobs, options=options, url=url, model=chosen, save=save, progress=len(names) > 1,
                                 static_budget_s=timeout, render=render, save_warc=save_warc)
@@ -220,8 +217,8 @@ def eval_cmd(
     label: Annotated[str | None, typer.Option("--label", help="No manifest: take every page file under CORPUS_DIR as this label (e.g. 'benign' for a folder of ordinary pages).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
-    """Precision, recall, F1 and false-positive rate, overall and per language, plus the misclassified files."""
-    from scamscope.evaluate import Outcome, metrics
+    """Precision, recall, F1 and false-positive rate, overall, per language and per kind, plus the misclassified files."""
+    from scamscope.evaluate import Outcome, manifest_kinds, metrics
     from scamscope.report.eval import render_metrics
     from scamscope.score import load_model
     from scamscope.train import corpus_fingerprint, cross_validate, extract
@@ -241,10 +238,12 @@ def eval_cmd(
         mode = "shipped model"
         if model.meta.get("corpus_manifest_sha256_16") == corpus_fingerprint(corpus_dir):
             notes.append("this corpus is the shipped model's training data: figures are optimistic, use --cv K")
+    kinds = manifest_kinds(corpus_dir)
     outcomes = [
         Outcome(
             d.sample.file, d.sample.label, d.sample.language or d.result.language or "",
             None if d.result.error else model.verdict(p), None if d.result.error else p, d.result.error,
+            kinds.get(d.sample.file, ""),
         )
         for d, p in zip(data, probs, strict=True)
     ]
@@ -506,6 +505,11 @@ from scamscope.exchange.export_cli import export_command  # noqa: E402
 app.command("export")(export_command)
 app.command("campaigns")(campaigns_command)
 app.command("draft")(draft_command)
+
+# rule files: every rule loads and its examples behave (scamscope/rulecheck.py)
+from scamscope.rulecheck_cli import check_data_command  # noqa: E402
+
+app.command("check-data")(check_data_command)
 
 
 if __name__ == "__main__":

@@ -459,7 +459,7 @@ def test_looping_autoplay_audio_and_oscillators(browser: Any, server: str) -> No
     # the strongest observation: three oscillators (a synthesised siren) beat a self-starting loop
     # (0.45, + 0.3 for a file called 'alarm'), which real browsers would not even let play
     assert ev.strength == 0.9 and "oscillator created 3 times" in ev.detail
-    from scamscope.live.behaviour import _audio_alarm
+    from scamscope.signals.families.audio import _live_audio_alarm as _audio_alarm
 
     observations = _audio_alarm(run.log._snapshot())  # noqa: SLF001 - every candidate, not just the strongest
     autoplay = [o for o in observations if "starts by itself and loops (it played): alarm.wav" in o.detail]

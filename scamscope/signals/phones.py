@@ -8,7 +8,9 @@ Evidence names are coarse scorer features, each emitted at most once per page wi
 strongest example: ``phone.present``, ``phone.jp_international_disguised``,
 ``phone.us_toll_free``, ``phone.ip_050``, ``phone.toll_free_label_mismatch``,
 ``phone.obfuscated``, ``phone.from_url``, ``phone.tel_link``, ``phone.foreign_for_language``,
-``phone.placeholder``, ``phone.call_prompt``.
+``phone.placeholder``, ``phone.call_prompt``. Which flag gives which evidence, and how strong by
+where the number was found, is data (``scamscope/data/phones.toml``: ``[flags.*] signal``,
+``[evidence]``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from scamscope.phones import (
     PhoneHit,
     dedup_phones,
     find_phone_hits,
+    knowledge,
     phones_in_code,
     phones_in_links,
     phones_in_url,
@@ -28,29 +31,6 @@ from scamscope.phones import (
 from scamscope.types import Evidence, Observations, Page, Phone
 
 NAME = "phones"
-
-# flag on a Phone -> (evidence signal, detail)
-_FLAG_SIGNALS: dict[str, tuple[str, str]] = {
-    "jp_international_disguised": (
-        "phone.jp_international_disguised",
-        "010 + country code written like a Japanese number: an international call in disguise",
-    ),
-    "us_toll_free": ("phone.us_toll_free", "US/Canada toll-free number (1-8xx)"),
-    "jp_ip_phone_050": ("phone.ip_050", "Japanese 050 IP phone (VoIP) number"),
-    "toll_free_label_mismatch": (
-        "phone.toll_free_label_mismatch",
-        "labelled free dial / toll free, but the number is not a free call",
-    ),
-    "obfuscated": ("phone.obfuscated", "number written to dodge filters (letter O, spaced or bracketed digits)"),
-    "from_url_param": ("phone.from_url", "number passed in a URL parameter"),
-    "tel_link": ("phone.tel_link", "tel: link to click-to-call"),
-    "foreign_for_language": ("phone.foreign_for_language", "number of a country where the page's language is not spoken"),
-    "placeholder": ("phone.placeholder", "placeholder number left in a kit template"),
-}
-
-# Strength of a flag's evidence by where the number was found (script strings are less sure).
-_WHERE_STRENGTH = {"text": 1.0, "tel_link": 1.0, "url_param": 1.0, "script": 0.8}
-
 
 @dataclass
 class _Best:
@@ -69,10 +49,11 @@ def _source(where: str) -> str:
 
 
 def _offer_phone(best: _Best, phone: Phone, excerpt: str, source: str, *, shown: bool = False) -> None:
-    strength = 1.0 if shown else _WHERE_STRENGTH.get(phone.where, 0.8)
+    k = knowledge()
+    strength = 1.0 if shown else k.where_strength.get(phone.where, k.other_strength)
     for flag in phone.flags:
-        if flag in _FLAG_SIGNALS:
-            signal, detail = _FLAG_SIGNALS[flag]
+        if flag in k.flag_signals:
+            signal, detail = k.flag_signals[flag]
             best.offer(Evidence(signal, f"{detail}: {phone.explanation}", excerpt, strength, source=source))
     real = "placeholder" not in phone.flags and "invalid" not in phone.flags
     if real and phone.where in ("text", "script", "tel_link"):
@@ -84,7 +65,8 @@ def _offer_phone(best: _Best, phone: Phone, excerpt: str, source: str, *, shown:
 def _offer_hit(best: _Best, hit: PhoneHit, source: str) -> None:
     _offer_phone(best, hit.phone, hit.excerpt, source, shown=hit.shown)
     if hit.prompt and "placeholder" not in hit.phone.flags:
-        strength = hit.prompt_strength * (1.0 if hit.shown else _WHERE_STRENGTH.get(hit.phone.where, 0.8))
+        k = knowledge()
+        strength = hit.prompt_strength * (1.0 if hit.shown else k.where_strength.get(hit.phone.where, k.other_strength))
         best.offer(
             Evidence(
                 "phone.call_prompt",
