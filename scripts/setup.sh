@@ -10,8 +10,9 @@ cd "$(dirname "$0")/.."
 # a CJK font to draw Japanese pages, and for the triage tests: NTFS tools (mkntfs, wimlib) and
 # qemu-img to build disk images, hivexsh to write registry keys into test hives; NSS tools (certutil)
 # to trust the guard's test CA in a test browser profile, as the README shows for real ones; redis-server,
-# the broker of distributed scanning (scamscope worker / scan --broker; the tests start their own).
-APT_PACKAGES=(tesseract-ocr tesseract-ocr-jpn tesseract-ocr-eng chromium fonts-noto-cjk ntfs-3g wimtools qemu-utils libhivex-bin postgresql libnss3-tools redis-server)
+# the broker of distributed scanning (scamscope worker / scan --broker; the tests start their own), and
+# rabbitmq-server, the other broker it is tested with (the tests run a private node: own ports, epmd, data).
+APT_PACKAGES=(tesseract-ocr tesseract-ocr-jpn tesseract-ocr-eng chromium fonts-noto-cjk ntfs-3g wimtools qemu-utils libhivex-bin postgresql libnss3-tools redis-server rabbitmq-server)
 # a Python >= 3.11 with venv: Debian's, or one already on the machine (pyenv, ...)
 if ! python3 -c 'import venv, ensurepip, sys; assert sys.version_info >= (3, 11)' 2>/dev/null; then
   APT_PACKAGES+=(python3 python3-venv python3-pip)

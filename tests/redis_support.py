@@ -164,6 +164,7 @@ class HostilePages:
         self.static, self.workers, self.delay = static, workers, delay
         self.kills: dict[str, int] = {}
         self.requests: dict[str, int] = {}  # path (with query) -> requests
+        self.askers: dict[str, list[tuple[float, int | None]]] = {}  # /kill/N/NAME: NAME -> (time, worker pid) of each request
         self.lock = threading.Lock()
         outer = self
 
@@ -178,11 +179,12 @@ class HostilePages:
                 elif parts[0] == "kill":
                     times, parts = int(parts[1]), parts[2:]
                     key = "/".join(parts)
+                    pid = requesting_worker(self.client_address, outer.workers())
                     with outer.lock:
                         due = outer.kills.get(key, 0) < times
+                        outer.askers.setdefault(key, []).append((time.monotonic(), pid))
                     if due:
                         time.sleep(0.5)  # the worker is mid-page
-                        pid = requesting_worker(self.client_address, outer.workers())
                         if pid is not None:
                             with outer.lock:
                                 outer.kills[key] = outer.kills.get(key, 0) + 1

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import redis
 
-from scamscope.distributed.app import KEY_PREFIX
+from scamscope.distributed.app import KEY_PREFIX, is_redis
 
 T = TypeVar("T")
 PATIENCE_S = 300.0  # how long an unreachable Redis is waited for before giving up
@@ -29,7 +29,7 @@ class StoreUnavailable(RuntimeError):
 
 def store_url(broker: str) -> str:
     """The Redis that holds results and counters: the broker itself when it is Redis, else ``$SCAMSCOPE_REDIS``."""
-    if broker.startswith(("redis://", "rediss://", "unix://")):
+    if is_redis(broker):
         return broker
     url = os.environ.get("SCAMSCOPE_REDIS", "")
     if not url.startswith(("redis://", "rediss://", "unix://")):
