@@ -87,8 +87,10 @@ def _serve(fd: int) -> None:
     """Worker loop: warm up (imports, model, data files), then answer requests until EOF."""
     conn = Connection(fd)
     try:
+        from scamscope import ocr
         from scamscope.scan import scan_html
 
+        ocr.enable_engine()  # a long-lived worker: one warm Tesseract instead of one per image
         scan_html("<html><body><p>warm-up</p></body></html>")
         conn.send(("ready", None))
         while True:

@@ -18,6 +18,14 @@ Hostile images are expected (issue 9). Before Tesseract runs:
   takes its Tesseract with it), and it holds the slot with its parent (the slot's descriptor is
   passed to it), so no slot is freed while a Tesseract still runs.
 
+In a long-lived analysis process (the workers of :class:`scamscope.bounded.StaticPool`, which call
+:func:`enable_engine`) the image goes to a warm Tesseract instead (:mod:`scamscope.ocr_engine`: the
+same library with the same settings, loaded once, under the same memory limit, killed with its
+parent or at the deadline). Starting the ``tesseract`` program loads its models each time, about
+0.25 CPU-seconds per image; the warm one reads a typical page's regions in about 0.03 s. Whatever the
+warm engine cannot do (it died, it could not decode the image) is done again by the program, so
+errors read the same either way.
+
 Every failure is an :class:`OcrError` with a one-line message, never a traceback.
 """
 
@@ -27,12 +35,17 @@ import math
 import os
 import re
 import resource
+import select
 import shutil
 import signal
+import struct
 import subprocess
+import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
 from scamscope import slots
 from scamscope.images import ImageError, load_rgb, open_checked, prepare
@@ -127,12 +140,12 @@ def ocr_image(data: bytes, *, timeout: float = TIMEOUT_S) -> OcrResult:
         # adaptive (Sauvola) thresholding: the global default loses coloured text such as a blue,
         # link-styled phone number, and other adaptive modes lose it again in lossy JPEG/WebP
         cmd = [exe, "stdin", "stdout", "-l", "+".join(langs), "--psm", "3", "-c", "thresholding_method=2"]
-        out, err = _run(cmd, image.data, deadline, timeout, slot.fd)
+        out, err = _recognise(cmd, "+".join(langs), image.data, deadline, timeout, slot.fd)
         second = b""
         if image.inverted is not None and deadline - time.monotonic() > 1.0:
             # much of the image is dark: light text (white on blue) is read from the inverted image
             try:
-                second, err2 = _run(cmd, image.inverted, deadline, timeout, slot.fd)
+                second, err2 = _recognise(cmd, "+".join(langs), image.inverted, deadline, timeout, slot.fd)
                 err += err2
             except OcrError:
                 second = b""
@@ -162,6 +175,124 @@ def _limit(pid: int, seconds: float) -> None:
         resource.prlimit(pid, resource.RLIMIT_CPU, (cpu, cpu + 1))
     except ProcessLookupError:  # already ended: its exit status says why
         pass
+
+
+def _recognise(cmd: list[str], languages: str, image: bytes, deadline: float, timeout: float, slot_fd: int) -> tuple[bytes, bytes]:
+    """Tesseract's text and warnings for ``image``: from the warm engine when this process has one, else the program."""
+    if _engine_enabled and threading.current_thread() is threading.main_thread():
+        answer = _engine_recognise(languages, image, deadline, timeout)
+        if answer is not None:
+            return answer
+    return _run(cmd, image, deadline, timeout, slot_fd)
+
+
+# --- the warm engine (scamscope.ocr_engine) -------------------------------------------------------
+
+ENGINE_PY = Path(__file__).with_name("ocr_engine.py")
+ENGINE_MEMORY_LIMIT = MEMORY_LIMIT + (256 << 20)  # Tesseract's limit plus the interpreter and the loaded models
+ENGINE_IMAGES = 1000  # a fresh engine after this many images
+ENGINE_FAILURES = 3  # after this many engines died, this process uses the program only
+_engine_enabled = False
+_engine: _Engine | None = None
+_engine_failures = 0
+
+
+def enable_engine() -> None:
+    """Use a warm Tesseract in this process (its main thread) from now on: for long-lived workers."""
+    global _engine_enabled
+    _engine_enabled = True
+
+
+class _EngineDied(Exception):
+    pass
+
+
+class _Engine:
+    """One ``ocr_engine.py`` process: same environment and limits as a Tesseract run, plus pdeathsig."""
+
+    def __init__(self, languages: str, deadline: float) -> None:
+        self.languages = languages
+        self.images = 0
+        cmd = [sys.executable, "-I", str(ENGINE_PY), languages, str(ENGINE_MEMORY_LIMIT)]
+        setpriv = shutil.which("setpriv")
+        if setpriv:
+            cmd = [setpriv, "--pdeathsig", "KILL", "--", *cmd]
+        env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, bufsize=0)
+        status, message = self._frame(deadline)
+        if status != 0:
+            self.close()
+            raise _EngineDied(message.decode("utf-8", "replace"))
+
+    def _read(self, n: int, deadline: float) -> bytes:
+        assert self.proc.stdout is not None
+        fd, data = self.proc.stdout.fileno(), b""
+        while len(data) < n:
+            left = deadline - time.monotonic()
+            poll = select.poll()  # not select(): descriptors above 1023 are fine
+            poll.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+            if left <= 0 or not poll.poll(left * 1000):
+                raise TimeoutError
+            chunk = os.read(fd, n - len(data))
+            if not chunk:
+                raise _EngineDied("the OCR engine ended")
+            data += chunk
+        return data
+
+    def _frame(self, deadline: float) -> tuple[int, bytes]:
+        status, size = struct.unpack(">BI", self._read(5, deadline))
+        return status, self._read(size, deadline)
+
+    def recognise(self, image: bytes, deadline: float) -> tuple[int, bytes, bytes]:
+        assert self.proc.stdin is not None
+        self.images += 1
+        try:
+            self.proc.stdin.write(struct.pack(">I", len(image)) + image)
+        except (BrokenPipeError, OSError):
+            raise _EngineDied("the OCR engine ended") from None
+        status, body = self._frame(deadline)
+        (size,) = struct.unpack(">I", self._read(4, deadline))
+        return status, body, self._read(size, deadline)
+
+    def close(self) -> None:
+        try:
+            self.proc.kill()
+        except OSError:
+            pass
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            if stream is not None:
+                stream.close()
+
+
+def _engine_recognise(languages: str, image: bytes, deadline: float, timeout: float) -> tuple[bytes, bytes] | None:
+    """The warm engine's (text, warnings); None when it cannot answer (then the program is run)."""
+    global _engine, _engine_failures
+    if _engine_failures >= ENGINE_FAILURES or not image:
+        return None
+    try:
+        if _engine is not None and (_engine.languages != languages or _engine.images >= ENGINE_IMAGES):
+            _engine.close()
+            _engine = None
+        if _engine is None:
+            _engine = _Engine(languages, deadline)
+        status, body, warnings = _engine.recognise(image, deadline)
+    except TimeoutError:
+        if _engine is not None:
+            _engine.close()
+            _engine = None
+        raise OcrError(f"OCR gave up after {timeout:.0f} s (image too large or too complex)") from None
+    except (_EngineDied, OSError, struct.error):
+        if _engine is not None:
+            _engine.close()
+            _engine = None
+        _engine_failures += 1
+        return None
+    if status != 0 or _out_of_memory(warnings):  # the program says why, with its own limits
+        _engine.close()
+        _engine = None
+        return None
+    return body, warnings
 
 
 def _run(cmd: list[str], image: bytes, deadline: float, timeout: float, slot_fd: int) -> tuple[bytes, bytes]:

@@ -207,3 +207,27 @@ def test_the_desk_sends_its_scans_to_the_workers(workers: Workers, redis_server:
     after = json.loads(subprocess.run([*CLI, "workers", "--broker", redis_server.url, "--json"], capture_output=True, text=True, timeout=60).stdout)
     assert sum(w["pages_done"] for w in after) == done_before + 1, log[-2000:]  # a worker scanned it
     assert "Traceback" not in log
+
+
+def test_save_warc_with_the_broker_writes_the_workers_captures_here(workers: Workers, redis_server: RedisServer, tmp_path: Path) -> None:
+    """--save-warc travels with the tasks: each URL's WARC comes back from the worker that captured it
+    and is written under the name a local run gives it; a file input gets none, as locally."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    pages = {"/scam": (200, html, SCAM), "/benign": (200, html, BENIGN)}
+    with serve_pages(pages) as base:
+        origin = base.removeprefix("http://")
+        names = [f"{base}/scam", str(ROOT / "examples" / "ordinary-ja.html"), f"{base}/benign"]
+        code, rows, err = scan("-i", input_list(tmp_path, names), "--allow-host", origin, "--broker", redis_server.url,
+                               "--save-warc", str(tmp_path / "warc"))
+    assert code == 1 and [r["verdict"] for r in rows] == ["scam", "benign", "benign"], err
+    written = sorted(p.name for p in (tmp_path / "warc").iterdir())
+    assert written == [f"0001-{origin.replace(':', '-')}-scam.warc.gz", f"0003-{origin.replace(':', '-')}-benign.warc.gz"], written
+    with (tmp_path / "warc" / written[0]).open("rb") as f:
+        records = [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI"), r.content_stream().read()) for r in ArchiveIterator(f)]
+    bodies = {uri: body for kind, uri, body in records if kind == "response"}
+    assert bodies[f"{base}/scam"] == SCAM  # the page as the worker's browser received it
+    assert any(kind == "resource" and body.startswith(b"\x89PNG") for kind, _uri, body in records)  # a screenshot
+    verdict = next(json.loads(body) for kind, uri, body in records if kind == "metadata" and uri == "urn:scamscope:verdict")
+    assert verdict["verdict"] == "scam"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import sys
 import threading
 import time
@@ -37,7 +38,7 @@ from scamscope.distributed.store import (
     retrying,
     store_url,
 )
-from scamscope.distributed.wire import options_to_dict, result_from_dict, unpack
+from scamscope.distributed.wire import WARC_FILE, options_to_dict, result_from_dict, unpack
 from scamscope.live.capture import CaptureOptions
 from scamscope.scan import error_result, is_url
 from scamscope.types import ScanResult
@@ -57,10 +58,10 @@ class Job:
     url: str | None = None
     size: int = 0  # the file's real size (the data may be its first MAX_READ bytes)
 
-    def payload(self, batch: str, index: int, options: CaptureOptions, static_budget_s: float, save: bool) -> dict[str, Any]:
+    def payload(self, batch: str, index: int, options: CaptureOptions, static_budget_s: float, save: bool, warc: bool = False) -> dict[str, Any]:
         return {"batch": batch, "index": index, "name": self.name, "kind": self.kind, "url": self.url,
                 "data": base64.b64encode(self.data).decode("ascii") if self.data else "",
-                "options": options_to_dict(options), "static_budget_s": static_budget_s, "save": save}
+                "options": options_to_dict(options), "static_budget_s": static_budget_s, "save": save, "warc": warc}
 
 
 def prepare(name: str, *, url: str | None = None, render: bool = False) -> Job | ScanResult:
@@ -144,6 +145,7 @@ class Remote:
         options: CaptureOptions,
         static_budget_s: float,
         keep_files: bool = False,
+        keep_warc: bool = False,
         on_result: Callable[[], None] | None = None,
         warn: Callable[[str], None] | None = None,
         stop: threading.Event | None = None,
@@ -172,7 +174,7 @@ class Remote:
                     else:
                         jobs[sent] = item
                         in_flight_bytes += len(item.data)
-                        self._publish(item.payload(batch, sent, options, static_budget_s, keep_files))
+                        self._publish(item.payload(batch, sent, options, static_budget_s, keep_files, keep_warc))
                     sent += 1
                 if emitted in done:
                     result, files = done.pop(emitted)
@@ -200,7 +202,7 @@ class Remote:
                     index = int(message["index"])
                     if index < emitted or index in done or index not in jobs:
                         continue  # a second delivery's answer: the first one was kept
-                    done[index] = (result_from_dict(message["result"]), unpack(message.get("artifacts")) if keep_files else {})
+                    done[index] = (result_from_dict(message["result"]), unpack(message.get("artifacts")) if keep_files or keep_warc else {})
                 except (ValueError, KeyError, TypeError, AttributeError):
                     continue  # not a worker's message: ignored (the input's own result will come)
                 if on_result:
@@ -234,11 +236,14 @@ def run_remote_batch(
     progress: bool = False,
     static_budget_s: float = 20.0,
     render: bool = False,
+    save_warc: Path | None = None,
 ) -> Iterator[ScanResult]:
     """:func:`scamscope.batch.run_batch` on the workers behind ``broker``: one result per input, in input order.
 
     Options travel with each task (a worker may narrow them); ``save``: the workers send back what
     they saved for each input and it is written here, in the same folders as a local run.
+    ``save_warc``: the workers record each URL's capture and send the WARC back; it is written here
+    under the name a local run gives it.
     """
     from scamscope.live.artifacts import folder_for
     from scamscope.live.artifacts import save as save_artifacts
@@ -266,8 +271,11 @@ def run_remote_batch(
 
     try:
         stream = remote.run(len(names), lambda i: prepare(names[i], url=url, render=render), options=opts, static_budget_s=static_budget_s,
-                            keep_files=save is not None, on_result=advance, warn=warn)
+                            keep_files=save is not None, keep_warc=save_warc is not None, on_result=advance, warn=warn)
         for index, (result, files) in enumerate(stream, start=1):
+            warc = files.pop(WARC_FILE, None)
+            if save_warc is not None and warc is not None:
+                _write_warc(save_warc, index, names[index - 1], warc, result)
             if save is not None:
                 folder = folder_for(save, index, names[index - 1])
                 if files:
@@ -283,6 +291,27 @@ def run_remote_batch(
         remote.close()
 
 
+def _write_warc(folder: Path, index: int, name: str, data: bytes, result: ScanResult) -> None:
+    """Write a worker's WARC where a local run would have (whole or not at all); a failure is a note."""
+    import tempfile
+
+    from scamscope.live.warc import warc_path
+
+    path = warc_path(folder, index, name)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, part = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:60]}.", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(part, path)
+        except BaseException:
+            os.unlink(part)
+            raise
+    except OSError as exc:
+        result.notes.append(f"WARC not written: {exc.strerror or exc}")
+
+
 def broker_problem(broker: str, timeout: float = 5.0) -> str | None:
     """None when ``broker`` can be reached, else a one-line reason (for the command line's checks)."""
     try:
@@ -294,7 +323,16 @@ def broker_problem(broker: str, timeout: float = 5.0) -> str | None:
         client.ping()
         client.close()
     except Exception as exc:  # noqa: BLE001 - any failure is the message
-        return f"cannot reach the broker {redact(broker)}: {type(exc).__name__}: {str(exc)[:160]}"
+        what = "the broker" if url == broker else "the results Redis (SCAMSCOPE_REDIS)"
+        return f"cannot reach {what} {redact(url)}: {type(exc).__name__}: {str(exc)[:160]}"
+    if url != broker:  # RabbitMQ: reach it too
+        from kombu import Connection
+
+        try:
+            with Connection(broker, connect_timeout=timeout) as conn:
+                conn.ensure_connection(max_retries=1, timeout=timeout)
+        except Exception as exc:  # noqa: BLE001 - any failure is the message
+            return f"cannot reach the broker {redact(broker)}: {type(exc).__name__}: {str(exc)[:160]}"
     return None
 
 

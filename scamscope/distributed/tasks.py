@@ -29,7 +29,7 @@ from celery.exceptions import Reject
 
 from scamscope.distributed.app import MAX_ATTEMPTS, TASK
 from scamscope.distributed.store import KEEP_S, BatchKeys, StoreUnavailable, connect, retrying
-from scamscope.distributed.wire import options_from_dict, pack
+from scamscope.distributed.wire import MAX_WARC_BYTES, WARC_FILE, options_from_dict, pack
 from scamscope.live.capture import CaptureOptions
 from scamscope.scan import error_result
 from scamscope.types import ScanResult
@@ -218,10 +218,11 @@ def scan_job(st: WorkerState, job: dict[str, Any]) -> tuple[ScanResult, dict[str
     opts, notes = narrow(options_from_dict(job.get("options") or {}), st.limits)
     static = min(float(job.get("static_budget_s") or st.limits.static_budget_s), st.limits.static_budget_s)
     with tempfile.TemporaryDirectory(prefix="scamscope-task-") as tmp:
-        folder = Path(tmp) if job.get("save") else None
+        folder = Path(tmp) / "saved" if job.get("save") else None
+        warc = Path(tmp) / WARC_FILE if job.get("warc") and kind == "url" else None
         try:
             if kind == "url":
-                result = scan_url(name, st.capturer(), opts, save=folder, pool=st.pool(), static_budget_s=static)
+                result = scan_url(name, st.capturer(), opts, save=folder, pool=st.pool(), static_budget_s=static, save_warc=warc)
             else:
                 data = base64.b64decode(job.get("data") or "")
                 if kind == "render":
@@ -234,7 +235,13 @@ def scan_job(st: WorkerState, job: dict[str, Any]) -> tuple[ScanResult, dict[str
             log.exception("input %s failed", name[:200])
             result = error_result(name, f"internal error: {type(exc).__name__}: {str(exc)[:160]}", name if kind == "url" else url)
         result.notes[:0] = notes
-        files = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()} if folder is not None else {}
+        files = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()} if folder is not None and folder.is_dir() else {}
+        if warc is not None and warc.is_file():
+            size = warc.stat().st_size
+            if size <= MAX_WARC_BYTES:
+                files[WARC_FILE] = warc.read_bytes()
+            else:
+                result.notes.append(f"WARC not sent back: {size >> 20} MB is over the {MAX_WARC_BYTES >> 20} MB a worker sends")
     return result, files
 
 

@@ -8,6 +8,10 @@ from typing import Any
 from scamscope.live.capture import CaptureOptions
 from scamscope.types import BrandClaim, Evidence, Phone, ScanResult
 
+# ``--save-warc``: the worker sends the capture's WARC back among the saved files under this name
+WARC_FILE = "capture.warc.gz"
+MAX_WARC_BYTES = 96 * 1024 * 1024  # bigger WARCs stay unsent (a note says so): bodies are capped at 50 MB by the recorder
+
 _FIELDS = ("input", "verdict", "score", "language", "evidence", "phones", "brands", "error", "url", "kind", "truncated", "notes")
 
 

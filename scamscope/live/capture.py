@@ -29,6 +29,7 @@ nothing is copied.
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import itertools
 import multiprocessing as mp
@@ -62,7 +63,9 @@ LAUNCH_ARGS = [
     "--no-first-run",
     "--mute-audio",
     "--autoplay-policy=no-user-gesture-required",
-    "--disable-features=Translate,MediaRouter,OptimizationHints",
+    # no spare renderer: each page gets a fresh context, so a renderer started ahead for "the next
+    # navigation" is rarely used and costs a process start per page
+    "--disable-features=Translate,MediaRouter,OptimizationHints,SpareRendererForSitePerProcess",
     # WebRTC may not open UDP (or TCP) sockets of its own: only through the proxy, i.e. the guard
     "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
     "--webrtc-ip-handling-policy=disable_non_proxied_udp",
@@ -80,6 +83,7 @@ MAX_DOWNLOAD_HASH = 20 * 1024 * 1024
 LAUNCH_TIMEOUT_S = 60.0
 GRACE_S = 6.0  # after the budget, before the parent decides the worker is wedged and kills it
 CLOSE_TIMEOUT_S = 4.0  # closing a page's context (kills its renderer)
+SCREENSHOT_TIMEOUT_S = 3.0
 
 # Waits are adaptive: at least MIN, then until the page has been quiet (no behaviour event, no
 # new request) for QUIET, at most MAX milliseconds.
@@ -122,6 +126,7 @@ class CaptureOptions:
     click_gate: bool = True
     ocr: str = "auto"  # screenshot OCR: auto (image regions only), full, off (see scamscope.live.page)
     record: bool = False  # keep every HTTP exchange of the page (Capture.exchanges), for a WARC (scamscope.live.warc)
+    rendered_script: bool = False  # the page is scamscope's wrapper around a kit script (scamscope.live.render)
 
 
 @dataclass
@@ -155,6 +160,9 @@ class Capture:
     # in the order they ended (see scamscope.proxy.recorder.Exchange), and what the recording cut
     exchanges: list[dict[str, Any]] = field(default_factory=list, repr=False)
     recording: dict[str, Any] | None = None
+    # with $SCAMSCOPE_STAGE_CPU set: CPU seconds of the capture worker's process tree spent in each
+    # stage of the capture (meaningful with one page at a time: benchmarks/live_cpu_stages.py)
+    stages: dict[str, float] = field(default_factory=dict, repr=False)
 
     def apply(self, kind: str, payload: Any) -> None:
         """Fold one message from the worker into the capture."""
@@ -193,6 +201,8 @@ class Capture:
             self.exchanges.append(payload)
         elif kind == "recording":
             self.recording = payload
+        elif kind == "stages":
+            self.stages = payload
 
 
 def _first_line(exc: BaseException, limit: int = 200) -> str:
@@ -329,10 +339,19 @@ class _PageState:
         self.upstream_errors: dict[str, str] = {}  # url -> net::ERR_... the egress proxy met (the browser sees none)
         self.last_activity = time.monotonic()
         self.closed = asyncio.Event()
+        self.stages: dict[str, float] | None = {} if os.environ.get("SCAMSCOPE_STAGE_CPU") else None
+        self._stage_cpu = tree_cpu_seconds(os.getpid()) if self.stages is not None else 0.0
+
+    def stage(self, name: str) -> None:
+        """Charge the CPU the worker's tree used since the previous mark to ``name`` (profiling only)."""
+        if self.stages is not None:
+            now = tree_cpu_seconds(os.getpid())
+            self.stages[name] = round(self.stages.get(name, 0.0) + now - self._stage_cpu, 4)
+            self._stage_cpu = now
 
     def send(self, kind: str, payload: Any) -> None:
         # exchanges have a bound of their own (scamscope.proxy.recorder.MAX_EXCHANGES)
-        if self.sent < MAX_MESSAGES or kind in ("screenshot", "html", "text", "title", "final_url", "redirects", "regions", "timed_out", "done", "exchange", "recording"):
+        if self.sent < MAX_MESSAGES or kind in ("screenshot", "html", "text", "title", "final_url", "redirects", "regions", "timed_out", "done", "exchange", "recording", "stages"):
             self.sent += 1
             try:
                 self.conn.send((self.cid, kind, payload))
@@ -382,6 +401,9 @@ async def _run_one(browser: Any, egress: _Egress, conn: Connection, cid: int, re
                 await asyncio.wait_for(state.context.close(), timeout=CLOSE_TIMEOUT_S)
             except Exception as exc:
                 state.send("error", f"closing the page: {_first_line(exc)}")
+        state.stage("close")
+        if state.stages is not None:
+            state.send("stages", state.stages)
         egress.guard.forget(tag)
         if opts.record:
             await egress.finish_recording(tag)
@@ -430,6 +452,7 @@ async def _capture(browser: Any, state: _PageState, url: str, opts: CaptureOptio
     await context.route(NON_NETWORK_URL, on_other_scheme)
     context.on("request", lambda _r: state.touch())
     page = await context.new_page()
+    state.stage("context")
     context.on("page", lambda p: asyncio.ensure_future(_on_popup(p, send)))
     page.on("dialog", lambda d: asyncio.ensure_future(_on_dialog(d, state)))
     page.on("console", lambda m: _on_console(m.text, state))
@@ -450,6 +473,7 @@ async def _capture(browser: Any, state: _PageState, url: str, opts: CaptureOptio
     except PlaywrightError as exc:
         last_error = _upstream_cause(_first_line(exc), state.upstream_errors)
         send("error", f"navigation: {last_error}")
+    state.stage("load")
     if response is not None:
         send("redirects", await _redirect_chain(response))
     if (response is None and _net_error(last_error)) or page.url.startswith("chrome-error://"):
@@ -458,7 +482,9 @@ async def _capture(browser: Any, state: _PageState, url: str, opts: CaptureOptio
         return
 
     await state.quiet(SETTLE_MS, left_ms() - 4000)
-    await _screenshot(page, "before", send)
+    state.stage("settle")
+    await _screenshot(context, page, "before", send)
+    state.stage("screenshot")
     if opts.click_gate and left_ms() > 3000:
         try:  # click and press keys like a person would: many kits arm their lock-in then,
             # and a victim tries Escape, DevTools and the context menu to get out
@@ -470,7 +496,9 @@ async def _capture(browser: Any, state: _PageState, url: str, opts: CaptureOptio
             send("error", f"click gate: {_first_line(exc)}")
         state.touch()
         await state.quiet(AFTER_CLICK_MS, left_ms() - 2500)
-        await _screenshot(page, "after", send)
+        state.stage("click_gate")
+        await _screenshot(context, page, "after", send)
+        state.stage("screenshot")
     send("final_url", page.url)
     if page.url.startswith("chrome-error://"):  # the page navigated to an address that failed to load
         send("error", "the page navigated to an address that could not be loaded: only what was seen before is scored")
@@ -491,12 +519,14 @@ async def _capture(browser: Any, state: _PageState, url: str, opts: CaptureOptio
             send("error", f"image regions: {_first_line(exc)}")
         # final counts; console events reach us before the evaluation's answer
         await page.evaluate(f"() => {{ const k = window.{FLUSH_GLOBAL}; if (k && k.flush) k.flush(); }}")
+        state.stage("read")
         # leaving the page, as a victim would: an unload trap shows its "leave site?" prompt
         await page.close(run_before_unload=True)
         try:
             await asyncio.wait_for(state.closed.wait(), timeout=min(UNLOAD_MS, max(0, left_ms())) / 1000)
         except TimeoutError:
             pass
+        state.stage("unload")
     except PlaywrightError as exc:
         send("error", f"reading the page: {_first_line(exc)}")
 
@@ -531,11 +561,29 @@ async def _redirect_chain(response: Any) -> list[dict[str, Any]]:
     return chain
 
 
-async def _screenshot(page: Any, name: str, send: Any) -> None:
+async def _screenshot(context: Any, page: Any, name: str, send: Any) -> None:
+    """The viewport as PNG, straight from DevTools with fast encoding.
+
+    Playwright's ``page.screenshot`` compresses the PNG hard in the browser process and adds its own
+    steps (fonts, caret, animations): twice per page that was about 0.2 CPU-seconds
+    (benchmarks/live_cpu_stages.py). The pixels are the same; the file is larger.
+    """
+    session = None
     try:
-        send("screenshot", (name, await page.screenshot(type="png", timeout=3000, animations="disabled")))
+        session = await asyncio.wait_for(context.new_cdp_session(page), timeout=SCREENSHOT_TIMEOUT_S)
+        shot = await asyncio.wait_for(
+            session.send("Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True}), timeout=SCREENSHOT_TIMEOUT_S
+        )
+        send("screenshot", (name, base64.b64decode(shot["data"])))
     except Exception as exc:  # a hung renderer cannot be photographed
-        send("error", f"screenshot {name}: {_first_line(exc, 160)}")
+        reason = "timed out" if isinstance(exc, TimeoutError) else _first_line(exc, 160)
+        send("error", f"screenshot {name}: {reason}")
+    finally:
+        if session is not None:
+            try:
+                await asyncio.wait_for(session.detach(), timeout=1)
+            except Exception:
+                pass
 
 
 def _on_response(response: Any, send: Any) -> None:
@@ -637,6 +685,18 @@ def tree_members(root: int) -> list[int]:
             found.append(pid)
         todo.extend(children.get(pid, []))
     return found
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds (user + system, reaped children included) of ``root`` and its live descendants."""
+    ticks = 0
+    for pid in tree_members(root):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        ticks += sum(int(x) for x in stat[stat.rfind(")") + 2 :].split()[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def kill_tree(root: int, timeout: float = 5.0) -> bool:

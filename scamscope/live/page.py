@@ -85,6 +85,8 @@ def page_from_capture(capture: Capture, *, ocr: str = "auto") -> Page:
     page.ocr_text = ocr_text
     page.behaviour = list(capture.events)
     page.live = live_summary(capture)
+    if capture.options.get("rendered_script"):  # a kit script in our wrapper page: its own page would supply the rest
+        page.live["rendered_script"] = True
     page.notes.extend(capture.errors)
     if ocr_error:
         page.notes.append(ocr_error)

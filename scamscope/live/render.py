@@ -106,7 +106,7 @@ def render_bytes(
     if not data.strip():
         return error_result(name, "empty file: nothing to render")
     with serve_file(name, data) as (url, host):
-        opts = replace(options, allow_hosts=(*options.allow_hosts, host))
+        opts = replace(options, allow_hosts=(*options.allow_hosts, host), rendered_script=name.lower().endswith(SCRIPT_SUFFIXES))
         result = scan_url(url, capturer, opts, model=model, pool=pool, save=save, static_budget_s=static_budget_s)
     result.input = name
     result.url = None
