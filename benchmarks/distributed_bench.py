@@ -30,7 +30,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from scamscope.distributed.producer import run_remote_batch
-from scamscope.live.capture import CaptureOptions, tree_cpu_seconds
+from scamscope.live.capture import CaptureOptions, tree_members
 
 SUFFIXES = (".html", ".htm", ".php")
 
@@ -44,6 +44,18 @@ class QuietHandler(SimpleHTTPRequestHandler):
             super().handle()
         except OSError:  # the browser hung up: nothing to report
             pass
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds of ``root`` and its live descendants, reaped children included."""
+    ticks = 0
+    for pid in tree_members(root):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        ticks += sum(int(x) for x in stat[stat.rfind(")") + 2 :].split()[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:

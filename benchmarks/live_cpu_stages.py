@@ -88,7 +88,7 @@ def main() -> None:
             cpu0, started = tree_cpu_seconds(me), time.perf_counter()
             for url in urls:
                 capture = capturer.capture(url, opts)
-                stages.update(capture.stages)
+                stages.update(getattr(capture, "stages", {}))  # older trees: totals only
                 verdicts[_result_of_capture(url, capture, None, args.ocr, pool=pool).verdict] += 1
             total, wall = tree_cpu_seconds(me) - cpu0, time.perf_counter() - started
     finally:
