@@ -15,7 +15,6 @@ worker count).
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
 import shutil
@@ -23,39 +22,14 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from live_sample import served, tree_cpu_seconds
+
 from scamscope.distributed.producer import run_remote_batch
-from scamscope.live.capture import CaptureOptions, tree_members
-
-SUFFIXES = (".html", ".htm", ".php")
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def handle(self) -> None:
-        try:
-            super().handle()
-        except OSError:  # the browser hung up: nothing to report
-            pass
-
-
-def tree_cpu_seconds(root: int) -> float:
-    """CPU seconds of ``root`` and its live descendants, reaped children included."""
-    ticks = 0
-    for pid in tree_members(root):
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            continue
-        ticks += sum(int(x) for x in stat[stat.rfind(")") + 2 :].split()[11:15])
-    return ticks / os.sysconf("SC_CLK_TCK")
+from scamscope.live.capture import CaptureOptions
 
 
 def free_port() -> int:
@@ -109,13 +83,7 @@ def main() -> None:
     args = ap.parse_args()
     if not shutil.which("redis-server"):
         raise SystemExit("redis-server is not installed (bash scripts/setup.sh installs it)")
-    files = sorted(p for p in args.folder.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())
-    files = files[:: max(1, len(files) // args.pages)][: args.pages]
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(args.folder)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    urls = [f"{base}/{p.relative_to(args.folder).as_posix()}" for p in files]
-    with tempfile.TemporaryDirectory() as tmp:
+    with served(args.folder, args.pages) as urls, tempfile.TemporaryDirectory() as tmp:
         redis_proc, broker = start_redis(Path(tmp))
         try:
             for count in (int(x) for x in args.workers.split(",")):
@@ -123,7 +91,6 @@ def main() -> None:
         finally:
             redis_proc.terminate()
             redis_proc.wait(20)
-            httpd.shutdown()
 
 
 if __name__ == "__main__":

@@ -23,45 +23,19 @@ Prints JSON: CPU seconds per page (mean) by stage, in total, and wall seconds pe
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
-import threading
 import time
 from collections import Counter
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 os.environ["SCAMSCOPE_STAGE_CPU"] = "1"
 
+from live_sample import served, tree_cpu_seconds  # noqa: E402
+
 from scamscope.bounded import StaticPool  # noqa: E402
-from scamscope.live.capture import CaptureOptions, LiveCapturer, tree_members  # noqa: E402
+from scamscope.live.capture import CaptureOptions, LiveCapturer  # noqa: E402
 from scamscope.scan import _result_of_capture  # noqa: E402
-
-SUFFIXES = (".html", ".htm", ".php")
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def handle(self) -> None:
-        try:
-            super().handle()
-        except OSError:  # the browser hung up
-            pass
-
-
-def tree_cpu_seconds(root: int) -> float:
-    """CPU seconds of ``root`` and its live descendants, reaped children included (works on older trees too)."""
-    ticks = 0
-    for pid in tree_members(root):
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            continue
-        ticks += sum(int(x) for x in stat[stat.rfind(")") + 2 :].split()[11:15])
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -70,19 +44,13 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=30)
     ap.add_argument("--ocr", default="auto", choices=("auto", "off", "full"))
     args = ap.parse_args()
-    files = sorted(p for p in args.folder.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())
-    files = files[:: max(1, len(files) // args.pages)][: args.pages]
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(args.folder)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    urls = [f"{base}/{p.relative_to(args.folder).as_posix()}" for p in files]
     opts = CaptureOptions(allow_private=True, budget_s=15, ocr=args.ocr)
     stages: Counter[str] = Counter()
     verdicts: Counter[str] = Counter()
     me = os.getpid()
     pool = StaticPool(1)
     try:
-        with LiveCapturer() as capturer:
+        with served(args.folder, args.pages) as urls, LiveCapturer() as capturer:
             warm = capturer.capture(urls[0], opts)  # warm-up: browser, proxy, analysis worker
             _result_of_capture(urls[0], warm, None, args.ocr, pool=pool)
             cpu0, started = tree_cpu_seconds(me), time.perf_counter()
@@ -93,7 +61,6 @@ def main() -> None:
             total, wall = tree_cpu_seconds(me) - cpu0, time.perf_counter() - started
     finally:
         pool.close()
-        httpd.shutdown()
     n = len(urls)
     per_stage = {k: round(v / n, 3) for k, v in sorted(stages.items(), key=lambda kv: -kv[1])}
     per_stage["analysis"] = round((total - sum(stages.values())) / n, 3)

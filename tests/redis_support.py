@@ -179,12 +179,13 @@ class HostilePages:
                 elif parts[0] == "kill":
                     times, parts = int(parts[1]), parts[2:]
                     key = "/".join(parts)
-                    pid = requesting_worker(self.client_address, outer.workers())
+                    asker = requesting_worker(self.client_address, outer.workers())
                     with outer.lock:
                         due = outer.kills.get(key, 0) < times
-                        outer.askers.setdefault(key, []).append((time.monotonic(), pid))
+                        outer.askers.setdefault(key, []).append((time.monotonic(), asker))
                     if due:
                         time.sleep(0.5)  # the worker is mid-page
+                        pid = requesting_worker(self.client_address, outer.workers())
                         if pid is not None:
                             with outer.lock:
                                 outer.kills[key] = outer.kills.get(key, 0) + 1
