@@ -272,27 +272,29 @@ def _engine_recognise(languages: str, image: bytes, deadline: float, timeout: fl
         return None
     try:
         if _engine is not None and (_engine.languages != languages or _engine.images >= ENGINE_IMAGES):
-            _engine.close()
-            _engine = None
+            _drop_engine()
         if _engine is None:
             _engine = _Engine(languages, deadline)
         status, body, warnings = _engine.recognise(image, deadline)
     except TimeoutError:
-        if _engine is not None:
-            _engine.close()
-            _engine = None
+        _drop_engine()
         raise OcrError(f"OCR gave up after {timeout:.0f} s (image too large or too complex)") from None
     except (_EngineDied, OSError, struct.error):
-        if _engine is not None:
-            _engine.close()
-            _engine = None
+        _drop_engine()
         _engine_failures += 1
         return None
     if status != 0 or _out_of_memory(warnings):  # the program says why, with its own limits
-        _engine.close()
-        _engine = None
+        _drop_engine()
         return None
     return body, warnings
+
+
+def _drop_engine() -> None:
+    """Kill this process's warm engine, if any; the next image starts a new one."""
+    global _engine
+    if _engine is not None:
+        _engine.close()
+        _engine = None
 
 
 def _run(cmd: list[str], image: bytes, deadline: float, timeout: float, slot_fd: int) -> tuple[bytes, bytes]:

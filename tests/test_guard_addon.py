@@ -204,8 +204,12 @@ def test_reserved_paths_never_leave_the_guard(tmp_path: Path) -> None:
 def test_a_benign_verdict_with_a_scare_claim_of_its_own_is_watched(tmp_path: Path) -> None:
     """Lock-in only shows when the page runs: a page whose text claims an infection is watched even
     when the text alone scores benign; quoting it (an awareness page) or naming a tool is not enough."""
-    from scamscope.guard.addon import scare_claim
+    from scamscope.data import load
+    from scamscope.guard.addon import scare_claim, scare_claims
     from scamscope.types import Evidence, ScanResult
+
+    phrase_signals = {family["signal"] for family in load("phrases")["families"].values()}
+    assert scare_claims() <= phrase_signals, scare_claims() - phrase_signals  # data/guard.toml names real signals
 
     def result(*weights: tuple[str, float]) -> ScanResult:
         return ScanResult(input="x", verdict="benign", score=0.1, language="en", evidence=[Evidence(s, "", weight=w) for s, w in weights])

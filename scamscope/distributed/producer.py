@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import sys
 import threading
 import time
@@ -293,21 +292,10 @@ def run_remote_batch(
 
 def _write_warc(folder: Path, index: int, name: str, data: bytes, result: ScanResult) -> None:
     """Write a worker's WARC where a local run would have (whole or not at all); a failure is a note."""
-    import tempfile
+    from scamscope.live.warc import warc_path, write_whole
 
-    from scamscope.live.warc import warc_path
-
-    path = warc_path(folder, index, name)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, part = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:60]}.", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.replace(part, path)
-        except BaseException:
-            os.unlink(part)
-            raise
+        write_whole(warc_path(folder, index, name), lambda out: out.write(data))
     except OSError as exc:
         result.notes.append(f"WARC not written: {exc.strerror or exc}")
 

@@ -37,11 +37,13 @@ import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Literal
 
 from mitmproxy import connection, http, tls
 from mitmproxy.proxy import server_hooks
 
+from scamscope.data import load
 from scamscope.guard.blocklist import BlockList, Match
 from scamscope.guard.blockpage import CSP, Variant, pick_language, render
 from scamscope.guard.decisions import DecisionLog
@@ -153,18 +155,16 @@ def _host_header(value: str) -> str:
     return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
 
 
-# what a fake warning says of the visitor's computer (data/phrases.toml); not a call to action, a
-# remote tool's name or an adult lure, which honest pages show too
-SCARE_CLAIMS = frozenset({
-    "text.infection_claim", "text.access_blocked", "text.data_theft_claim", "text.system_damage", "text.protection_off",
-    "text.fake_scan", "text.fake_error_code", "text.problem_count", "text.do_not_close", "text.windows_update_fail",
-})
+@cache
+def scare_claims() -> frozenset[str]:
+    """The evidence that makes a benign-scored page watched (data/guard.toml [watch])."""
+    return frozenset(load("guard")["watch"]["scare_claims"])
 
 
 def scare_claim(result: ScanResult) -> bool:
     """The page claims on its own account that the computer is infected, blocked or at risk (scare
     text that is not quoted, with a positive weight) and nothing on it counts against a scam."""
-    claims = any(e.signal in SCARE_CLAIMS and e.weight > 0 for e in result.evidence)
+    claims = any(e.signal in scare_claims() and e.weight > 0 for e in result.evidence)
     return claims and not any(e.weight < 0 for e in result.evidence)
 
 

@@ -483,7 +483,8 @@ async def _capture(browser: Any, state: _PageState, url: str, opts: CaptureOptio
 
     await state.quiet(SETTLE_MS, left_ms() - 4000)
     state.stage("settle")
-    await _screenshot(context, page, "before", send)
+    shots = _Screenshots(context, page)
+    await shots.take("before", send)
     state.stage("screenshot")
     if opts.click_gate and left_ms() > 3000:
         try:  # click and press keys like a person would: many kits arm their lock-in then,
@@ -497,7 +498,7 @@ async def _capture(browser: Any, state: _PageState, url: str, opts: CaptureOptio
         state.touch()
         await state.quiet(AFTER_CLICK_MS, left_ms() - 2500)
         state.stage("click_gate")
-        await _screenshot(context, page, "after", send)
+        await shots.take("after", send)
         state.stage("screenshot")
     send("final_url", page.url)
     if page.url.startswith("chrome-error://"):  # the page navigated to an address that failed to load
@@ -561,29 +562,29 @@ async def _redirect_chain(response: Any) -> list[dict[str, Any]]:
     return chain
 
 
-async def _screenshot(context: Any, page: Any, name: str, send: Any) -> None:
-    """The viewport as PNG, straight from DevTools with fast encoding.
+class _Screenshots:
+    """The viewport as PNG, straight from DevTools with fast encoding, through one session per page
+    (opened on the first shot; it ends with the page's context).
 
     Playwright's ``page.screenshot`` compresses the PNG hard in the browser process and adds its own
     steps (fonts, caret, animations): twice per page that was about 0.2 CPU-seconds
     (benchmarks/live_cpu_stages.py). The pixels are the same; the file is larger.
     """
-    session = None
-    try:
-        session = await asyncio.wait_for(context.new_cdp_session(page), timeout=SCREENSHOT_TIMEOUT_S)
-        shot = await asyncio.wait_for(
-            session.send("Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True}), timeout=SCREENSHOT_TIMEOUT_S
-        )
-        send("screenshot", (name, base64.b64decode(shot["data"])))
-    except Exception as exc:  # a hung renderer cannot be photographed
-        reason = "timed out" if isinstance(exc, TimeoutError) else _first_line(exc, 160)
-        send("error", f"screenshot {name}: {reason}")
-    finally:
-        if session is not None:
-            try:
-                await asyncio.wait_for(session.detach(), timeout=1)
-            except Exception:
-                pass
+
+    def __init__(self, context: Any, page: Any) -> None:
+        self.context, self.page, self.session = context, page, None
+
+    async def take(self, name: str, send: Any) -> None:
+        try:
+            if self.session is None:
+                self.session = await asyncio.wait_for(self.context.new_cdp_session(self.page), timeout=SCREENSHOT_TIMEOUT_S)
+            shot = await asyncio.wait_for(
+                self.session.send("Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True}), timeout=SCREENSHOT_TIMEOUT_S
+            )
+            send("screenshot", (name, base64.b64decode(shot["data"])))
+        except Exception as exc:  # a hung renderer cannot be photographed
+            reason = "timed out" if isinstance(exc, TimeoutError) else _first_line(exc, 160)
+            send("error", f"screenshot {name}: {reason}")
 
 
 def _on_response(response: Any, send: Any) -> None:

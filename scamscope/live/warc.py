@@ -30,11 +30,12 @@ import os
 import re
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from scamscope.live.artifacts import folder_for
 from scamscope.live.capture import Capture
@@ -63,11 +64,18 @@ def save_warc(target: os.PathLike[str] | str, result: ScanResult, capture: Captu
     path = Path(target)
     if not path.name.endswith((".warc.gz", ".warc")):
         path = warc_path(path, index, result.input) if index is not None else path / f"{folder_for(path, 0, result.input).name[5:]}.warc.gz"
+    write_whole(path, lambda out: _write(WARCWriter(out, gzip=path.name.endswith(".gz"), warc_version=WARC_VERSION), path.name, result, capture))
+    return path
+
+
+def write_whole(path: Path, fill: Callable[[BinaryIO], object]) -> None:
+    """Write ``path`` whole or not at all: ``fill`` writes a file beside it, which is then renamed.
+    Raises OSError when it cannot be written (nothing is left behind)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, part = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:60]}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as out:
-            _write(WARCWriter(out, gzip=path.name.endswith(".gz"), warc_version=WARC_VERSION), path.name, result, capture)
+            fill(out)
         os.replace(part, path)
     except BaseException:
         try:
@@ -75,7 +83,6 @@ def save_warc(target: os.PathLike[str] | str, result: ScanResult, capture: Captu
         except OSError:
             pass
         raise
-    return path
 
 
 def _write(writer: Any, filename: str, result: ScanResult, capture: Capture | None) -> None:
