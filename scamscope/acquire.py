@@ -193,7 +193,7 @@ def _guess(data: bytes) -> str | None:
 
 _TAG = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|div|script|meta|title|p|span|a|iframe|style|link|img|form|table|center|br|font)\b", re.I)
 _JS_HINT = re.compile(
-    r"\b(?:function\s*\w*\s*\(|var\s+\w+\s*=|let\s+\w+\s*=|const\s+\w+\s*=|document\.|window\.|=>|addEventListener|import\s+\w+\s+from|export\s+default)"
+    r"\b(?:function\s*\w*\s*\(|var\s+\w+\s*=|let\s+\w+\s*=|const\s+\w+\s*=|document\.|window\.|navigator\.|=>|addEventListener|import\s+\w+\s+from|export\s+default)"
 )
 # A string literal runs to its closing quote or, when unterminated, to the end of its line (of
 # the input for templates) or to a last backslash at the very end of the input. Quantifiers are
@@ -270,6 +270,21 @@ def guess_kind(text: str) -> PageKind:
     if len(_TAG.findall(head[:50_000])) >= 5:
         return "html"
     return "text"
+
+
+# code that only runs in Node.js: it loads Node's own modules or browser-automation libraries, or
+# reads its command line (UMD's `module.exports` is not a sign: browser libraries carry it too)
+_NODE_PROGRAM = re.compile(
+    r"""\brequire\s*\(\s*['"](?:node:)?(?:fs|path|child_process|os|http|https|net|readline|worker_threads|"""
+    r"""puppeteer(?:-core|-extra)?|playwright(?:-core)?|selenium-webdriver|express|commander|yargs)['"]\s*\)"""
+    r"""|\bimport\s[^;\n]{0,200}\bfrom\s*['"](?:node:\w+|fs|child_process|puppeteer|playwright)['"]|\bprocess\.argv\b"""
+)
+SCRIPT_SUFFIXES = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".php", ".vbs")
+
+
+def _script_name(source: str) -> bool:
+    """``source`` names a code file (``kit.js``, ``inject.php``, a ZIP member ``a.zip!/x.js``)."""
+    return source.lower().rstrip().endswith(SCRIPT_SUFFIXES)
 
 
 _STRUCTURE = re.compile(r"<(?:!doctype\s+html|html|head|body)\b", re.I)
@@ -494,6 +509,10 @@ def _add_unpacked(page: Page) -> None:
     codes = list(rec.code)
     for fragment in rec.html[:MAX_UNPACKED_FRAGMENTS]:
         tree = LexborHTMLParser(fragment)
+        if not page.title:  # a whole document written by script: its title is what the tab shows
+            title_node = tree.css_first("title")
+            if title_node is not None:
+                page.title = _norm_text(title_node.text(deep=True))[:300]
         for node in tree.css("script"):
             codes.append(node.text(deep=True) or "")
         for node in tree.css("[href], [src], [action]"):
@@ -529,7 +548,10 @@ def build_page(
     if len(html) > MAX_BYTES:
         html = html[:MAX_BYTES]
         truncated = True
-    kind = kind or guess_kind(html)
+    if kind is None:
+        kind = guess_kind(html)
+        if kind == "text" and _script_name(source):
+            kind = "script"  # a short kit file (one lock call and a key handler) named as code is code
     page = Page(
         source=source,
         kind=kind,
@@ -545,6 +567,12 @@ def build_page(
     elif kind == "script":
         page.script_text = html
         page.strings = _norm_text(script_strings(html))
+        if _NODE_PROGRAM.search(html[:50_000]):
+            # a Node.js program (a crawler, a test, a build script) runs on a server, not in a
+            # victim's browser: its plain strings are data (a crawler's keyword list), not text a
+            # page shows; markup it writes (an HTML string it serves) is still read as the page text
+            page.strings = ""
+            page.notes.append("a Node.js program (not run in a browser): its plain strings are data, not page text")
         page.text = _norm_text(code_markup_text(html))
         m = re.search(r"<title[^<>]*>([^<]{1,300})</title", html[:200_000], re.I)
         page.title = _norm_text(htmllib.unescape(m.group(1))) if m else ""

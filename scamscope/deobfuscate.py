@@ -7,7 +7,9 @@ Kits hide their warning text, phone number and lock-in code from filters by pack
 - ``unescape('%3C%68...')`` / ``decodeURIComponent(...)``;
 - Dean Edwards' ``eval(function(p,a,c,k,e,d){...}(...))`` (p.a.c.k.e.r.);
 - javascript-obfuscator's string arrays (``_0x4f2a`` names; base64 with swapped-case alphabet);
-- one long string literal holding a whole page (``document.write('<html>...')``).
+- one long string literal holding a whole page (``document.write('<html>...')``);
+- words padded with a junk separator that script splits off at run time
+  (``"Your_XyZ|computer_XyZ|is_XyZ|infected".split("_XyZ|").join(" ")``).
 
 :func:`unpack` returns what it recovered (JavaScript, HTML, text) and which packers it met; the
 page builder (:mod:`scamscope.acquire`) adds the recovered text and code to the page, so every
@@ -40,6 +42,10 @@ _SHORT_LITERAL = rx.compile(r"""'([A-Za-z0-9+/=]{4,400})'|"([A-Za-z0-9+/=]{4,400
 _TAG = re.compile(r"<\s*(?:!doctype|html|head|body|div|script|meta|title|p|span|a|iframe|style|img|form|table|h[1-6]|center|br|font|audio|video)\b", re.I)
 _JS = re.compile(r"\b(?:function\s*\w*\s*\(|var\s+\w+\s*=|let\s+\w+\s*=|const\s+\w+\s*=|document\.|window\.|=>|addEventListener)")
 _WORD = re.compile(r"\w+")
+# a separator of 3-24 letters between punctuation, repeated between the words of a literal
+_PADDED = rx.compile(r"""["']([^"'\n]{40,1000})["']""")
+_SEPARATOR = re.compile(r"[_|~^#@$]{1,2}[A-Za-z0-9]{3,24}[_|~^#@$]{1,2}")
+MIN_SEPARATED = 5  # words a literal must hold, separated by the same padding
 
 
 @dataclass
@@ -82,6 +88,9 @@ def unpack(code: str, *, depth: int = 0, into: Recovered | None = None) -> Recov
         for m in _SHORT_LITERAL.finditer(code):
             s = m.group(1) or m.group(2) or ""
             _add(rec, _b64(s.swapcase(), minimum=4), "javascript-obfuscator (string array)", depth, count=False)
+    padded = [t for m in _PADDED.finditer(code) if (t := _unpad(m.group(1)))]
+    if padded:
+        _add(rec, " ".join(padded)[:MAX_LITERAL], "separator-padded strings", depth)
     if len(code) >= 4000:
         from scamscope.acquire import _JS_STRING  # possessive: linear even on a flood of quotes and backslashes
 
@@ -93,6 +102,22 @@ def unpack(code: str, *, depth: int = 0, into: Recovered | None = None) -> Recov
             if whole[-1] == whole[0] and len(s) <= MAX_LITERAL and "<" in s and _TAG.search(s[:20000]):
                 _add(rec, _unescape_js(s), "page in one string literal", depth)
     return rec
+
+
+def _unpad(literal: str) -> str | None:
+    """The words of a literal padded with one repeated junk separator, joined with spaces."""
+    counts: dict[str, int] = {}
+    for m in _SEPARATOR.finditer(literal):
+        counts[m.group(0)] = counts.get(m.group(0), 0) + 1
+    if not counts:
+        return None
+    sep, n = max(counts.items(), key=lambda kv: kv[1])
+    if n < MIN_SEPARATED:
+        return None
+    words = [w.strip() for w in literal.split(sep)]
+    if not all(0 < len(w) <= 30 for w in words[:-1]):
+        return None
+    return " ".join(words)
 
 
 def _add(rec: Recovered, text: str | None, packer: str, depth: int, *, count: bool = True) -> None:

@@ -20,50 +20,35 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from scamscope.data import load as _load
 from scamscope.types import Evidence, Verdict
 
-# Derived features: how many distinct families of a kind fired with at least a minimum
-# strength, scaled to 0..1 by a cap. Weak hits (a game's pointer lock, a form's unsaved-input
-# beforeunload) do not count towards the lock-in total.
+_SCORING: dict[str, Any] = _load("scoring")  # feature lists and verdict conditions, with their reasons
+# Derived features (scoring.toml [family_counts]): how many distinct families of a kind fired with
+# at least a minimum strength, scaled to 0..1 by a cap.
 FAMILY_COUNTS: dict[str, tuple[str, float, int]] = {
-    "count.scare_families": ("text.", 0.3, 6),
-    "count.lockin_families": ("lockin.", 0.5, 3),
-    "count.phone_flags": ("phone.", 0.5, 3),
+    name: (str(v["prefix"]), float(v["floor"]), int(v["cap"])) for name, v in _SCORING["family_counts"].items()
 }
-NOT_COUNTED = frozenset(
-    {
-        "text.scam_awareness", "text.benign_context", "text.remote_tool",
-        "phone.present", "phone.tel_link", "phone.placeholder", "phone.call_prompt",
-    }
-)
+NOT_COUNTED = frozenset(_SCORING["features"]["not_counted"])
 
-
-# Evidence shown to the user but not scored: any brand in a title ("Using Python on Windows")
-# is common on ordinary pages; impersonation is scored through brand.security_vendor instead.
-REPORT_ONLY = frozenset({"brand.in_title"})
-# Whole families reported but not scored: ways to make contact (a chat, a download, a number slot)
-# are no sign of a scam on their own; the verdict requires one (see call_to_action).
-REPORT_ONLY_PREFIXES = ("contact.",)
+# Evidence shown to the user but not scored, and whole families of it (scoring.toml [features]).
+REPORT_ONLY = frozenset(_SCORING["features"]["report_only"])
+REPORT_ONLY_PREFIXES = tuple(_SCORING["features"]["report_only_prefixes"])
 
 
 def scored(signal: str) -> bool:
     return signal not in REPORT_ONLY and not signal.startswith(REPORT_ONLY_PREFIXES)
 
 
-# Call to action: a scam needs a way for the victim to make contact or pay. Evidence of one,
-# given directly (a number, a chat, a download, a form) or produced at runtime (a slot a template
-# or script fills, a kit script whose page supplies the number, a page packed into script, lock-in
-# that only serves to keep a victim on a contact screen). Without any, a page is at most "suspicious" (a prank screen, a
-# fake update with nothing to call, a scare text quoted out of context).
-CALL_TO_ACTION_PREFIXES = ("phone.", "contact.")
-CALL_TO_ACTION = frozenset({"form.card", "form.personal", "form.credentials", "text.remote_tool", "text.call_now"})
-# lock-in families whose only use is to stop a victim leaving (the back button, dialogs, the tab)
-TRAPS = frozenset({"lockin.history_flood", "lockin.dialog_loop", "lockin.freeze", "lockin.exit_popup"})
-TRAP_FLOOR = 0.5
-# a page that hid its content in packed script (strength 0.6: a page or code was packed, see
-# signals/packing.py): the static view of it is incomplete, so no call to action seen is no evidence
-# of none (the number is written when the script runs)
-HIDDEN_PAGE = ("script.packed", 0.6)
+# Call to action (scoring.toml [call_to_action]): a scam needs a way for the victim to make contact
+# or pay, given or produced at runtime. Without any, a page is at most "suspicious".
+_CTA: dict[str, Any] = _SCORING["call_to_action"]
+CALL_TO_ACTION_PREFIXES = tuple(_CTA["prefixes"])
+NOT_CALL_TO_ACTION = frozenset(_CTA["not_signals"])
+CALL_TO_ACTION = frozenset(_CTA["signals"])
+TRAPS = frozenset(_CTA["traps"])
+TRAP_FLOOR = float(_CTA["trap_floor"])
+HIDDEN_PAGE = (str(_CTA["hidden_page"]["signal"]), float(_CTA["hidden_page"]["floor"]))
 CAP_MARGIN = 0.001  # a capped score sits this far below the scam threshold
 NO_CALL_TO_ACTION_NOTE = (
     "no way to make contact or pay was found (no phone number, chat, download, payment or personal-data form, "
@@ -74,7 +59,7 @@ NO_CALL_TO_ACTION_NOTE = (
 def call_to_action(evidence: Iterable[Evidence]) -> bool:
     """True when the evidence holds a way to make contact or pay, or shows one is produced at runtime."""
     for e in evidence:
-        if e.strength <= 0:
+        if e.strength <= 0 or e.signal in NOT_CALL_TO_ACTION:
             continue
         if e.signal.startswith(CALL_TO_ACTION_PREFIXES) or e.signal in CALL_TO_ACTION:
             return True
@@ -88,11 +73,32 @@ def call_to_action(evidence: Iterable[Evidence]) -> bool:
 # Keys of feature rows that are conditions on the verdict, not model features (never fitted).
 GATE_PREFIX = "gate."
 GATE_CALL_TO_ACTION = "gate.call_to_action"
+GATE_CLAIM = "gate.claim"
+
+# A claim (scoring.toml [claim]): what the page says or does to a victim. A number, a brand name
+# or a way to make contact is no claim; without one a page is at most "suspicious".
+NOT_A_CLAIM_PREFIXES = tuple(_SCORING["claim"]["not_a_claim_prefixes"])
+BRAND_CLAIMS = frozenset(_SCORING["claim"]["brand_claims"])
+NO_CLAIM_NOTE = (
+    "nothing on the page claims anything (no scare text, lock-in, impersonation or data form): a phone number "
+    "or a brand name alone makes it at most 'suspicious'"
+)
+
+
+def makes_claim(evidence: Iterable[Evidence]) -> bool:
+    """True when some scored indicator (not a number, brand mention, contact or ambiguous sign) is present."""
+    for e in evidence:
+        if e.strength <= 0 or not scored(e.signal) or e.signal in COUNTER_EVIDENCE or e.signal in EITHER_WAY:
+            continue  # an ambiguous indicator (remote access named, a personal-data form) is no claim either
+        if e.signal in BRAND_CLAIMS or not e.signal.startswith(NOT_A_CLAIM_PREFIXES):
+            return True
+    return False
 
 
 def feature_values(evidence: Iterable[Evidence]) -> dict[str, float]:
     """Map evidence onto feature values: per signal the highest strength, plus derived features,
-    plus ``gate.call_to_action`` (1.0) when the page offers a way to make contact or pay."""
+    plus ``gate.call_to_action`` (1.0) when the page offers a way to make contact or pay and
+    ``gate.claim`` (1.0) when it claims something (:func:`makes_claim`)."""
     evidence = list(evidence)
     values: dict[str, float] = {}
     for e in evidence:
@@ -107,6 +113,8 @@ def feature_values(evidence: Iterable[Evidence]) -> dict[str, float]:
             values[name] = min(1.0, n / cap)
     if call_to_action(evidence):
         values[GATE_CALL_TO_ACTION] = 1.0
+    if makes_claim(evidence):
+        values[GATE_CLAIM] = 1.0
     # Scare text on a page that talks about scams is most likely quoted, not shown to a victim.
     quoted = values.get("text.scam_awareness", 0.0) * values.get("count.scare_families", 0.0)
     if quoted:
@@ -118,13 +126,8 @@ def feature_values(evidence: Iterable[Evidence]) -> dict[str, float]:
 # counter-evidence can only lower the score, ambiguous evidence may go either way, and every
 # other signal is an indicator that can only raise it. Without this, correlated indicators
 # (a 0101 number always comes with other phone flags) can get small negative weights.
-COUNTER_EVIDENCE = frozenset({"text.scam_awareness", "text.benign_context", "interaction.quoted_scare"})
-EITHER_WAY = frozenset(
-    {
-        "phone.present", "phone.tel_link", "phone.placeholder", "text.remote_tool", "form.personal",
-        "brand.declared_origin_mismatch", "brand.declared_origin_platform",
-    }
-)
+COUNTER_EVIDENCE = frozenset(_SCORING["features"]["counter_evidence"])
+EITHER_WAY = frozenset(_SCORING["features"]["either_way"])
 
 
 def sign_bounds(feature: str) -> tuple[float | None, float | None]:
@@ -183,18 +186,24 @@ class Model:
 
     def probability(self, values: dict[str, float]) -> float:
         """Probability of scam; capped just below the scam threshold when the row has no call to action
-        (``gate.call_to_action`` absent), so that such a page is at most ``suspicious``."""
+        (``gate.call_to_action`` absent) or no claim (``gate.claim`` absent), so that such a page is
+        at most ``suspicious``."""
         p = self.raw_probability(values)
-        if GATE_CALL_TO_ACTION not in values:
+        if GATE_CALL_TO_ACTION not in values or GATE_CLAIM not in values:
             p = min(p, self.scam_threshold - CAP_MARGIN)
         return p
 
     def notes(self, evidence: Sequence[Evidence]) -> list[str]:
         """Notes on the verdict for a report: why a page that scores as a scam is only ``suspicious``."""
         values = feature_values(evidence)
-        if GATE_CALL_TO_ACTION not in values and self.raw_probability(values) >= self.scam_threshold:
-            return [NO_CALL_TO_ACTION_NOTE]
-        return []
+        if self.raw_probability(values) < self.scam_threshold:
+            return []
+        notes = []
+        if GATE_CLAIM not in values:
+            notes.append(NO_CLAIM_NOTE)
+        if GATE_CALL_TO_ACTION not in values:
+            notes.append(NO_CALL_TO_ACTION_NOTE)
+        return notes
 
     # --- estimator conventions (scikit-learn style): fit returns self, predict_proba, explain ---
 

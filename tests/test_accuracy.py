@@ -49,9 +49,10 @@ def test_every_corpus_file_is_analysed(extracted: list[Extracted]) -> None:
 
 def test_cross_validated_recall_and_false_positive_rate(cv_figures: dict) -> None:  # type: ignore[type-arg]
     """Bars set on these 336 files; since a scam verdict needs a call to action (issue 10) one fake-AV
-    text without a visible way in sits on the threshold: measured 2026-12-07 recall 0.944, FP rate 0.000."""
+    text without a visible way in sits on the threshold: measured 2026-12-07 recall 0.944, FP rate 0.000;
+    2026-12-08 (titles, 2000s fake-AV wording, kit fragments): recall 0.958, FP rate 0.000."""
     overall = cv_figures["overall"]
-    assert overall["recall"] >= 0.94, cv_figures["misclassified"]
+    assert overall["recall"] >= 0.95, cv_figures["misclassified"]
     assert overall["fpr"] <= 0.01, cv_figures["misclassified"]
 
 
@@ -59,9 +60,12 @@ def test_cross_validated_whole_corpus_does_not_drop(cv_outcomes: list[Outcome]) 
     """The whole corpus, the earlier hold-out's hard cases included. Measured 2026-12-07: recall 0.923,
     FP rate 0.022 (6 of 269); 2026-12-07 with the call-to-action condition: recall 0.908, FP rate 0.015
     (4 of 269): scam fragments with no way in shown (a page head, a JS fragment) became suspicious,
-    scare texts and lock-in demos without one stopped being scams (docs/benchmarks.md)."""
+    scare texts and lock-in demos without one stopped being scams (docs/benchmarks.md); 2026-12-08
+    (a claim required besides a call to action, vendors' real numbers, Node programs and games'
+    key tables, titles, kit fragments): recall 0.961, FP rate 0.000 (0 of 269); the bar
+    allows one false alarm in 269."""
     overall = metrics(cv_outcomes)["overall"]
-    assert overall["recall"] >= 0.90 and overall["fpr"] <= 0.016, metrics(cv_outcomes)["misclassified"]
+    assert overall["recall"] >= 0.95 and overall["fpr"] <= 0.004, metrics(cv_outcomes)["misclassified"]
 
 
 @pytest.mark.parametrize("group", ["ja", "en"])
@@ -76,8 +80,9 @@ def test_shipped_model_on_its_training_corpus(extracted: list[Extracted]) -> Non
     trained_on = list(extracted)
     assert len(trained_on) == load_model().meta["samples"]
     wrong = [d.sample.file for d in trained_on if (d.sample.label == "scam") != (d.result.verdict == "scam")]
-    # 2026-12-07: 18 of 476 (3.8%), mostly kit fragments that show no evidence at all (a page head, a loader)
-    assert len(wrong) <= 0.04 * len(trained_on), wrong
+    # 2026-12-07: 18 of 476 (3.8%); 2026-12-08: 8 of 476 (1.7%), mostly kit fragments that show no
+    # evidence at all (a page head, a loader, a bot cloak) and pages that are a shell statically
+    assert len(wrong) <= 0.025 * len(trained_on), wrong
 
 
 def test_seed_articles_are_benign(seeds: Path) -> None:

@@ -9,6 +9,7 @@ from scamscope.scan import scan_html, scan_path
 from scamscope.score import (
     COUNTER_EVIDENCE,
     GATE_CALL_TO_ACTION,
+    GATE_CLAIM,
     NO_CALL_TO_ACTION_NOTE,
     feature_values,
     load_model,
@@ -73,10 +74,13 @@ def test_contact_evidence_is_not_scored() -> None:
 
 def test_a_row_without_the_gate_is_capped_below_the_scam_threshold() -> None:
     m = load_model()
-    row = {"count.scare_families": 1.0, "count.lockin_families": 1.0, "text.infection_claim": 1.0}
+    row = {"count.scare_families": 1.0, "count.lockin_families": 1.0, "text.infection_claim": 1.0, GATE_CLAIM: 1.0}
     assert m.raw_probability(row) >= m.scam_threshold
     assert m.verdict(m.probability(row)) == "suspicious"
     assert m.verdict(m.probability({**row, GATE_CALL_TO_ACTION: 1.0})) == "scam"
+    # the other condition: a way to make contact but nothing claimed
+    no_claim = {k: v for k, v in row.items() if k != GATE_CLAIM}
+    assert m.verdict(m.probability({**no_claim, GATE_CALL_TO_ACTION: 1.0})) == "suspicious"
 
 
 PADDING = """<article><h2>今日のおすすめレシピ</h2><p>旬の野菜を使った簡単な煮物の作り方をご紹介します。だしと醤油、みりんで味を調え、

@@ -25,12 +25,25 @@ FILES = rulecheck.shipped_rule_files()
 ENTRIES = [(path, entry) for path in FILES for entry in rulecheck.entries(rulecheck.read(path), path.name)]
 
 
-def test_the_lockin_and_phone_rule_files_take_part() -> None:
+TAKING_PART = ("lockin.toml", "phones.toml", "phrases.toml", "contact.toml", "fake_software.toml", "brands.toml")
+
+
+def test_the_rule_files_take_part() -> None:
     names = {p.name for p in FILES}
-    assert {"lockin.toml", "phones.toml"} <= names
+    assert set(TAKING_PART) <= names
     kinds = {e.kind for _p, e in ENTRIES}
-    assert kinds == {"lockin.rule", "lockin.family", "phones.flag"}
-    assert len(ENTRIES) >= 90  # every lock-in rule and family, every phone flag
+    assert {"lockin.rule", "lockin.family", "phones.flag", "phrases.entry", "fake_software.item", "brands.brand",
+            "brands.hosting", "contact.evidence"} <= kinds
+    assert len([e for p, e in ENTRIES if p.name in ("lockin.toml", "phones.toml")]) >= 90  # every lock-in rule and family, phone flag
+    by_kind = {k: [e.id for _p, e in ENTRIES if e.kind == k] for k in kinds}
+    # every phrase entry, fake product, brand, hosting platform and contact table is a checked rule
+    phrases = load("phrases")["families"]
+    assert len(by_kind["phrases.entry"]) == sum(len(f.get("entries", [])) for f in phrases.values())
+    assert len(by_kind["fake_software.item"]) == len(load("fake_software")["software"])
+    assert len(by_kind["brands.brand"]) == len(load("brands")["brand"])
+    assert len(by_kind["brands.hosting"]) == len(load("brands")["hosting"])
+    assert sorted(by_kind["contact.evidence"]) == ["contact.chat_widget", "contact.download", "contact.number_slot"]
+    assert all(i.partition(".")[0] in phrases for i in by_kind["phrases.entry"])
 
 
 @pytest.mark.parametrize(("path", "entry"), ENTRIES, ids=[f"{p.stem}:{e.id}" for p, e in ENTRIES])
@@ -42,14 +55,18 @@ def test_rule_loads_and_its_examples_behave(path: Path, entry: rulecheck.RuleEnt
 # --- the checker catches what is wrong --------------------------------------------------------------
 
 
-def _lockin_copy(tmp_path: Path, *edits: tuple[str, str]) -> Path:
-    text = next(p for p in FILES if p.name == "lockin.toml").read_text(encoding="utf-8")
+def _copy(tmp_path: Path, name: str, *edits: tuple[str, str]) -> Path:
+    text = next(p for p in FILES if p.name == name).read_text(encoding="utf-8")
     for old, new in edits:
         assert old in text, old
         text = text.replace(old, new, 1)
-    path = tmp_path / "lockin.toml"
+    path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def _lockin_copy(tmp_path: Path, *edits: tuple[str, str]) -> Path:
+    return _copy(tmp_path, "lockin.toml", *edits)
 
 
 def test_a_wrong_example_a_bad_regex_and_unknown_provenance_are_reported(tmp_path: Path) -> None:
@@ -71,6 +88,68 @@ def test_a_wrong_example_a_bad_regex_and_unknown_provenance_are_reported(tmp_pat
     assert ("ctx.interval", "does") in by_rule  # does not load
     assert any(p.rule == "cursor.none" and "nowhere" in p.message for p in problems)
     assert all(p.rule for p in problems)
+
+
+def test_phrase_entries_are_run_through_the_real_matcher(tmp_path: Path) -> None:
+    path = _copy(
+        tmp_path,
+        "phrases.toml",
+        # a phrase of another entry of the same family: the family fires, but not through this entry
+        (
+            'examples.match = ["Malware infection detected: your computer remains infected."]',
+            'examples.match = ["Your computer is infected."]',
+        ),
+        ('examples.no_match = ["We take your privacy seriously."]', 'examples.no_match = ["Your privacy is at risk."]'),
+        # benign_context is visible_only: text drawn by script does not count
+        (
+            'examples.match = ["About us | Opening hours | Get directions"]',
+            'examples.match = [{ strings = "About us | Opening hours | Get directions" }]',
+        ),
+        # phrases and patterns: one match example through each
+        (
+            'examples.match = ["Watch free xxx videos", "Content for 18+ viewers only"]',
+            'examples.match = ["Watch free xxx videos"]',
+        ),
+        ('id = "dont_ignore.en_title"', 'id = "call_now.en_title"'),  # listed under dont_ignore
+        ("source = \"DDF article ('この重要な警告を無視しないでください')\"", 'source = "a blog post"'),
+    )
+    count, problems = rulecheck.check_file(path)
+    assert count == len([e for p, e in ENTRIES if p.name == "phrases.toml"])
+    by_rule = {p.rule: p.message for p in problems}
+    assert set(by_rule) == {
+        "infection_claim.en_alert",
+        "system_damage.en_risk",
+        "benign_context.en",
+        "lure_adult.intl",
+        "call_now.en_title",
+        "dont_ignore.ja_ddf",
+    }, problems
+    assert "not through this entry" in by_rule["infection_claim.en_alert"]
+    assert by_rule["system_damage.en_risk"].startswith("fires on example")
+    assert by_rule["benign_context.en"].startswith("misses example")
+    assert by_rule["lure_adult.intl"] == "no examples.match goes through its patterns"
+    assert "does not load" in by_rule["call_now.en_title"]
+    assert "starts with no key of [sources]" in by_rule["dont_ignore.ja_ddf"]
+
+
+def test_brand_hosting_software_and_contact_rules_are_checked(tmp_path: Path) -> None:
+    cases = [
+        ("brands.toml", 'examples.no_match = ["Clean the windows and doors."]', 'examples.no_match = ["Windows is restarting."]',
+         "brand.windows", "fires on example"),
+        ("brands.toml", 'examples.no_match = ["https://mypages.dev/"]', 'examples.no_match = ["https://kit-1.pages.dev/x"]',
+         "hosting.pages_dev", "fires on example"),
+        ("fake_software.toml", 'examples.match = ["Auto Mechanic 2018 has detected registry errors."]',
+         'examples.match = ["Ask an auto mechanic about the noise."]', "fake_software.auto_mechanic", "misses example"),
+        # the last example exercising one instruction pattern is gone: coverage says which
+        ("contact.toml", '    "<p>Please fill out the form for a free 1 year license.</p>",\n', "", "contact.download",
+         "no examples.match exercises instructions: 'fill"),
+    ]
+    for name, old, new, rule, message in cases:
+        folder = tmp_path / rule
+        folder.mkdir()
+        _count, problems = rulecheck.check_file(_copy(folder, name, (old, new)))
+        assert [p.rule for p in problems] == [rule], (rule, problems)
+        assert problems[0].message.startswith(message), problems[0]
 
 
 def test_missing_examples_and_provenance_are_reported(tmp_path: Path) -> None:
@@ -137,7 +216,8 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_check_data_exit_statuses(tmp_path: Path) -> None:
     ok = _cli()
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert "lockin.toml:" in ok.stdout and "phones.toml:" in ok.stdout and "FAIL" not in ok.stdout
+    assert all(f"{name}: " in ok.stdout for name in TAKING_PART) and "FAIL" not in ok.stdout
+    assert all(line.endswith(", ok") for line in ok.stdout.splitlines() if line.split(":")[0] in TAKING_PART)
 
     broken = _lockin_copy(
         tmp_path, ('examples.no_match = ["history.back()"]', 'examples.no_match = ["history.go(history.pushState(a))"]')

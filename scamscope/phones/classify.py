@@ -213,6 +213,8 @@ def _finish(
         flags.append("toll_free_label_mismatch")
     if not p.valid:
         flags.append("invalid")
+    if p.e164 and p.e164 in k.official:
+        flags.append("official")
     flags = list(dict.fromkeys(flags))
     return Phone(
         raw=" ".join(raw.split()),
@@ -232,6 +234,8 @@ def _country(cc: int, region: str | None) -> str:
 def _explain(p: Parsed, digits: str, flags: list[str], language: str | None, label: str | None) -> str:
     """One English sentence: what the number is, then what is wrong with it."""
     country = _country(p.country_code, p.region)
+    if "official" in flags and p.e164:
+        return f"the real number of {knowledge().official[p.e164]}, published by its owner"
     if "jp_international_disguised" in flags:
         main = (
             f"010{p.country_code} = Japan's international call prefix 010 + country code {p.country_code} ({country}): "

@@ -112,6 +112,7 @@ class _Knowledge:
     flag_signals: dict[str, tuple[str, str]]  # flag -> (evidence signal, start of its detail)
     where_strength: dict[str, float]  # evidence strength by where a number was found
     other_strength: float
+    official: dict[str, str]  # E.164 -> whose real number it is ([official_numbers])
 
 
 def _all_words(table: dict[str, list[str]]) -> list[str]:
@@ -157,6 +158,7 @@ def knowledge() -> _Knowledge:
         flag_signals={k: (v["signal"], v["evidence"]) for k, v in d["flags"].items() if "signal" in v},
         where_strength={k: float(v) for k, v in d["evidence"]["where_strength"].items()},
         other_strength=float(d["evidence"]["other"]),
+        official={str(k): str(v) for k, v in d.get("official_numbers", {}).items()},
     )
 
 

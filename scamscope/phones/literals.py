@@ -21,9 +21,11 @@ from scamscope.phones.text import PhoneHit, is_formatted, make_hit, shape_reject
 
 # --- numbers held in script string literals -----------------------------------------------------------------
 
-# A string literal holding nothing but a phone-like number: var phone_number = '0101-888-365-7259';
+# A string literal holding nothing but a phone-like number: var phone_number = '0101-...'; or a
+# URL parameter's value being built: url + '&error=1-813 333 9004' (the number shown in the
+# address bar, history.replaceState(..., newUrl))
 _NUM_LITERAL = re.compile(
-    rf"""(['"`])(\s{{0,4}}[+＋]?\s?[(（]?[{DIG}][{DIG} ()\-.‐－ー/\u3000]{{5,30}}[{DIG}]\s{{0,4}})\1"""
+    rf"""(['"`])((?:[?&]?[A-Za-z_][\w.-]{{0,30}})?=)?(\s{{0,4}}[+＋]?\s?[(（]?[{DIG}][{DIG} ()\-.‐－ー/\u3000]{{5,30}}[{DIG}]\s{{0,4}})\1"""
 )
 _ASSIGNED = re.compile(r"([A-Za-z_$][\w$]*)\s*(?:\]\s*)?(?:=|:|\()\s*(?:useState\s*)?\(?\s*$")
 _TAGS = re.compile(r"<script\b.*?</script>|<style\b.*?</style>|<[^>]{0,500}>", re.S | re.I)
@@ -42,25 +44,28 @@ def script_literal_hits(code: str, *, language: str | None = None, html: str = "
     for n, m in enumerate(_NUM_LITERAL.finditer(code, 0, MAX_CODE)):
         if n >= MAX_CANDIDATES or len(seen) >= MAX_PARSED:
             break
-        raw = m.group(2).strip()
+        raw = m.group(3).strip()
+        url_value = m.group(2) is not None
         before = code[max(0, m.start() - 60) : m.start()]
         assigned = _ASSIGNED.search(before)
         name = assigned.group(1) if assigned else ""
         named = bool(name and (k.code_name.match(name) or k.code_name_strong.search(name) or "contact" in name.lower()))
-        named = named or bool(k.phone_word.search(before[-30:].lower()))
+        named = named or url_value or bool(k.phone_word.search(before[-30:].lower()))
         norm = INVISIBLE.sub("", unicodedata.normalize("NFKC", raw))
         if shape_rejects(norm) or not (named or (is_formatted(norm) and len(GROUPS.findall(norm)) >= 3)):
             continue
         written = _written_context(html, name) if name else None
         ctx = make_context(*(written or (before, code[m.end() : m.end() + 40])))
-        phone = classify_candidate(raw, language=language, where="script", ctx=ctx, extra=(), keep_invalid=True)
+        where = "url_param" if url_value else "script"
+        extra = ("from_url_param",) if url_value else ()
+        phone = classify_candidate(raw, language=language, where=where, ctx=ctx, extra=extra, keep_invalid=True)
         if phone is None or not worth_keeping(phone, Context(phoney=named or ctx.phoney), raw):
             continue
         key = phone.e164 or NON_DIGIT.sub("", norm)
         if key in seen:
             continue
         seen.add(key)
-        hit = make_hit(phone, ctx, code, m.start(2), m.end(2), shown=written is not None)
+        hit = make_hit(phone, ctx, code, m.start(3), m.end(3), shown=written is not None)
         if written:
             hit = replace(hit, excerpt=" ".join(f"{written[0][-40:]} {raw} {written[1][:40]}".split()))
         hits.append(hit)

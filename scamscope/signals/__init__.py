@@ -16,6 +16,17 @@ Signal = Callable[[Page], Observations]
 
 @cache
 def all_signals() -> tuple[tuple[str, Signal], ...]:
-    from scamscope.signals import behaviour, brands, contact, forms, lockin, lookalike, packing, phones, scare_text
+    from scamscope.signals import (
+        behaviour,
+        brands,
+        contact,
+        forms,
+        lockin,
+        lookalike,
+        packing,
+        phones,
+        scare_text,
+        title,
+    )  # fmt: skip
 
-    return tuple((m.NAME, m.run) for m in (scare_text, phones, brands, lookalike, lockin, forms, packing, contact, behaviour))
+    return tuple((m.NAME, m.run) for m in (scare_text, title, phones, brands, lookalike, lockin, forms, packing, contact, behaviour))

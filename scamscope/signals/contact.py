@@ -26,8 +26,10 @@ from scamscope.types import Evidence, Observations, Page
 NAME = "contact"
 MAX_HTML = 500_000  # characters of source searched
 _HREF = rx.compile(r"""href\s*=\s*["']([^"'<>]{1,300})["']""", ignore_case=True)
+# cheap pre-check: one of these words is in every instruction (on normalised text: the long-vowel
+# mark after katakana is gone, "ダウンロード" reads "ダウンロド")
 INSTALL_WORDS = ("download", "install", "activate", "register", "fill", "remove", "clean", "fix", "repair", "delete",
-                 "ダウンロード", "インストール", "今すぐ", "駆除", "削除")  # cheap pre-check
+                 "select", "safeguard", "protect", "secure", "disinfect", "ダウンロ", "インスト", "今すぐ", "駆除", "削除")
 
 
 @cache

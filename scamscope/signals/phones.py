@@ -15,6 +15,7 @@ where the number was found, is data (``scamscope/data/phones.toml``: ``[flags.*]
 
 from __future__ import annotations
 
+import html as htmllib
 import re
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ from scamscope.phones import (
     phones_in_url,
     script_literal_hits,
 )
+from scamscope.signals.scare_text import fold_lookalikes
 from scamscope.types import Evidence, Observations, Page, Phone
 
 NAME = "phones"
@@ -51,6 +53,10 @@ def _source(where: str) -> str:
 def _offer_phone(best: _Best, phone: Phone, excerpt: str, source: str, *, shown: bool = False) -> None:
     k = knowledge()
     strength = 1.0 if shown else k.where_strength.get(phone.where, k.other_strength)
+    if "official" in phone.flags:  # the real company's number: no scam's call to action
+        signal, detail = k.flag_signals["official"]
+        best.offer(Evidence(signal, f"{detail}: {phone.explanation}", excerpt, strength, source=source))
+        return
     for flag in phone.flags:
         if flag in k.flag_signals:
             signal, detail = k.flag_signals[flag]
@@ -64,7 +70,7 @@ def _offer_phone(best: _Best, phone: Phone, excerpt: str, source: str, *, shown:
 
 def _offer_hit(best: _Best, hit: PhoneHit, source: str) -> None:
     _offer_phone(best, hit.phone, hit.excerpt, source, shown=hit.shown)
-    if hit.prompt and "placeholder" not in hit.phone.flags:
+    if hit.prompt and "placeholder" not in hit.phone.flags and "official" not in hit.phone.flags:
         k = knowledge()
         strength = hit.prompt_strength * (1.0 if hit.shown else k.where_strength.get(hit.phone.where, k.other_strength))
         best.offer(
@@ -86,6 +92,25 @@ def _mirrored_from(html: str) -> list[str]:
     return [m.group(1) for m in _MIRRORED.finditer(html[:5000])][:2]
 
 
+_META_DESCRIPTION = re.compile(
+    r"""<meta\s[^<>]{0,300}?\bname\s*=\s*["']?(?:description|og:description|twitter:description)["']?[^<>]{0,1000}>""",
+    re.I,
+)
+_CONTENT = re.compile(r"""\bcontent\s*=\s*(?:"([^"]{0,600})"|'([^']{0,600})')""", re.I)
+
+
+def _meta_description(html: str) -> str:
+    """The page's description for search results and link previews (scam SEO pages put the number there)."""
+    out = []
+    for m in _META_DESCRIPTION.finditer(html[:30_000]):
+        c = _CONTENT.search(m.group(0))
+        if c:
+            out.append(c.group(1) or c.group(2) or "")
+        if len(out) >= 3:
+            break
+    return "\n".join(out)
+
+
 def _form_hints(page: Page) -> str:
     """Input placeholders of forms ("092-000-0000" as an example to type), not kit templates."""
     return "\n".join(str(i) for form in page.forms for i in form.get("inputs", ()))
@@ -93,8 +118,13 @@ def _form_hints(page: Page) -> str:
 
 def _text_hits(page: Page, lang: str | None) -> list[PhoneHit]:
     """Numbers a person reads: title + text, script-drawn strings, numbers kept in script literals."""
-    visible = "\n".join(p for p in (page.title, page.text) if p)
+    # look-alike letters folded inside mixed-script words ("Zаdzwоń" with Cyrillic а, о): the call
+    # words and labels beside a number are read as a person reads them (same length: positions hold)
+    visible = fold_lookalikes("\n".join(p for p in (page.title, page.text) if p))
     hits = find_phone_hits(visible, language=lang, where="text") if visible else []
+    described = _meta_description(page.html) if page.kind == "html" else ""
+    if described:
+        hits += find_phone_hits(htmllib.unescape(described), language=lang, where="text")
     script = find_phone_hits(page.strings, language=lang, where="script") if page.strings else []
     if page.script_text:
         script += script_literal_hits(page.script_text, language=lang, html=page.html)

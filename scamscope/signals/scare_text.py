@@ -150,7 +150,13 @@ def _fold_in_latin(m: re.Match[str]) -> str:
     if not _LOOKALIKE.search(w):
         return w
     folded = w.translate(LOOKALIKE_TABLE)
-    return folded if folded.isascii() else w
+    return folded if folded.isascii() or _all_latin(folded) else w
+
+
+def _all_latin(w: str) -> bool:
+    """Every letter is Latin, accented ones included ("zadzwoń", "système"): a Polish or French
+    word spelled with look-alikes folds too."""
+    return all(c.isascii() or unicodedata.name(c, "").startswith("LATIN ") for c in w)
 
 
 def _normalise_display(s: str, lower: bool = True) -> str:

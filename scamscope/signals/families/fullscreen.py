@@ -72,7 +72,48 @@ def _fullscreen_requests(ctx: Ctx) -> tuple[list[Hit], set[str]]:
             s, why = min(s, _S["user_toggle_key_max"]), "toggled by the user's own F11/F key"
         target = "the whole page" if page_target else "an element"
         hits.append(Hit(s, pos, m.end(), f"requests full screen for {target} {why}", source_of(ctx, pos)))
+    hits.extend(_helper_calls(ctx))
     return hits, fs_functions
+
+
+def _helper_calls(ctx: Ctx) -> list[Hit]:
+    """Calls, on any click or on a timer, of a full-screen helper this code does not define.
+
+    A kit's script file calls ``toggleFullScreen()`` from its click handler while the function,
+    with the request itself, lives in the page that loads the file.
+    """
+    hits: list[Hit] = []
+    code = ctx.code
+    defined: dict[str, bool] = {}
+    for n, m in enumerate(ctx.live("fullscreen.helper_call")):
+        if n >= MAX_HELPER_CALLS:
+            break
+        name = m.group(1)
+        if name not in defined:
+            defined[name] = _defines(code, name)
+        if defined[name]:
+            continue  # defined here: its own requestFullscreen call is what counts
+        how = ctx.repeated(m.start())
+        if not how and not ctx.triggered("gesture", m.start()):
+            continue
+        why = "on any click or key press anywhere on the page" if not how else f"repeatedly ({how})"
+        hits.append(
+            Hit(_S["helper_any_click"], m.start(), m.end(),
+                f"calls the page's full-screen helper {name}() {why}; the helper is not in this code")
+        )  # fmt: skip
+        break
+    return hits
+
+
+MAX_HELPER_CALLS = 20  # helper calls looked at per page (a flood of calls is one page's worth)
+
+
+def _defines(code: str, name: str) -> bool:
+    """Does ``code`` define function ``name`` (``function name``, ``name = function``/arrow)?"""
+    return (
+        re.search(rf"(?:\bfunction\s+{name}\b|(?<![\w$.]){name}\s*[:=]\s*(?:async\s*)?(?:function|\())", code)
+        is not None
+    )
 
 
 def _page_target(text: str) -> bool:

@@ -7,6 +7,7 @@ import re
 from scamscope.signals.families.base import Family, strengths
 from scamscope.signals.families.code import Ctx, Hit
 from scamscope.signals.families.events import Obs, Stats, called_when, event_details
+from scamscope.signals.families.keys import game_input
 
 # strengths by name, from lockin.toml ([[family]] static.* / live.*)
 _S = strengths("lockin.keyboard_lock", "static")
@@ -41,6 +42,8 @@ def _keyboard_lock(ctx: Ctx) -> list[Hit]:
             )
         if not navigator:
             s -= _S["not_on_navigator_less"]
+        if game_input(ctx):
+            s, detail = min(s, _S["game_controls"]), detail + "; the keys drive a game (a table of pressed keys)"
         hits.append(Hit(s, m.start(), m.end() + (km.end() - km.start() if km else 0), detail))
     return hits
 

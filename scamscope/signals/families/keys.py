@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from scamscope.signals.families.base import Family, strengths
 from scamscope.signals.families.code import Ctx, Hit, rule_rx, source_of
@@ -45,8 +46,17 @@ _UNCONDITIONAL_BREAKERS = re.compile(r"\bif\s*\(|\bswitch\s*\(|&&|\?\s*[^:]{0,80
 _EXIT_FULLSCREEN = re.compile(r"\b(?:exit|cancel|webkitExit|mozCancel|msExit|webkitCancel)Full[Ss]creen\b")
 
 
+_KEY_LIST = re.compile(r"""\[\s*((?:['"][A-Za-z0-9 ]{1,12}['"]\s*,?\s*){1,16})\]\s*\.\s*(?:includes|indexOf)\s*\(""")
+_QUOTED = re.compile(r"""['"]([A-Za-z0-9 ]{1,12})['"]""")
+
+
 def _keys(text: str) -> set[str]:
     found: set[str] = set()
+    for m in _KEY_LIST.finditer(text[:6000]):  # ["ArrowUp", "ArrowDown", " "].includes(e.key)
+        for q in _QUOTED.finditer(m.group(1)):
+            name = _KEY_NAMES.get(q.group(1).lower(), q.group(1) if len(q.group(1)) > 1 else "")
+            if name:
+                found.add(name)
     for m in rule_rx("keys.codes").finditer(text[:6000]):
         raw = next((g for g in m.groups() if g), "")
         name = _KEYCODE_NAMES.get(raw) if raw.isdigit() else _KEY_NAMES.get(raw.lower(), raw if len(raw) > 1 else "")
@@ -108,10 +118,28 @@ def _key_handler_hit(ctx: Ctx, m: re.Match[str]) -> Hit | None:
     return Hit(s, m.start(), m.end(), detail, src)
 
 
+def game_input(ctx: Ctx) -> bool:
+    """The code keeps a table of pressed keys set on keydown and cleared on keyup: keys drive a game.
+
+    A game swallows Esc and locks it in full screen to pause instead of leaving; a kit takes keys
+    away without keeping track of which are down.
+    """
+    cached = ctx.memo.get("keys.game_input")
+    if cached is None:
+        code = ctx.code
+        cached = "keyup" in code and sum(1 for _ in ctx.live("ctx.key_state", limit=4)) >= 2
+        ctx.memo["keys.game_input"] = cached
+    return bool(cached)
+
+
 def _key_block(ctx: Ctx) -> list[Hit]:
     hits = []
+    game = game_input(ctx)
     for m in ctx.live("keys.handler"):
         hit = _key_handler_hit(ctx, m)
+        if hit and game:
+            hit = replace(hit, strength=min(hit.strength, _S["game_controls"]),
+                          detail=hit.detail + "; the keys drive a game (a table of pressed keys)")  # fmt: skip
         if hit:
             hits.append(hit)
     return hits
