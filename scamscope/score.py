@@ -78,7 +78,7 @@ GATE_CLAIM = "gate.claim"
 # A claim (scoring.toml [claim]): what the page says or does to a victim. A number, a brand name
 # or a way to make contact is no claim; without one a page is at most "suspicious".
 NOT_A_CLAIM_PREFIXES = tuple(_SCORING["claim"]["not_a_claim_prefixes"])
-BRAND_CLAIMS = frozenset(_SCORING["claim"]["brand_claims"])
+CLAIMS = frozenset(_SCORING["claim"]["claims"])  # claims despite their prefix
 NO_CLAIM_NOTE = (
     "nothing on the page claims anything (no scare text, lock-in, impersonation or data form): a phone number "
     "or a brand name alone makes it at most 'suspicious'"
@@ -90,7 +90,7 @@ def makes_claim(evidence: Iterable[Evidence]) -> bool:
     for e in evidence:
         if e.strength <= 0 or not scored(e.signal) or e.signal in COUNTER_EVIDENCE or e.signal in EITHER_WAY:
             continue  # an ambiguous indicator (remote access named, a personal-data form) is no claim either
-        if e.signal in BRAND_CLAIMS or not e.signal.startswith(NOT_A_CLAIM_PREFIXES):
+        if e.signal in CLAIMS or not e.signal.startswith(NOT_A_CLAIM_PREFIXES):
             return True
     return False
 

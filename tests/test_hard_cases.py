@@ -269,3 +269,11 @@ def test_a_saved_copy_of_the_brands_own_support_page_is_not_a_support_claim() ->
     html = """<html><head><title>Microsoft Support</title>
     <link rel="canonical" href="https://support.microsoft.com/en-us"></head><body><p>Help articles.</p></body></html>"""
     assert "title.support_claim" not in _signals(scan_html(html, input_name="saved.html"))
+
+
+def test_a_number_that_lies_about_itself_is_a_claim() -> None:
+    # 0101-… written like a domestic free-dial number: an international call to the USA in disguise
+    r = scan_html("お使いのパソコンのサポートはこちら 0101-888-365-7259 (フリーダイヤル)", input_name="ja.txt")
+    assert "phone.jp_international_disguised" in _signals(r)
+    assert makes_claim(r.evidence)
+    assert r.verdict == "scam"
