@@ -277,3 +277,18 @@ def test_a_number_that_lies_about_itself_is_a_claim() -> None:
     assert "phone.jp_international_disguised" in _signals(r)
     assert makes_claim(r.evidence)
     assert r.verdict == "scam"
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        """<html><head><title>Apple Support</title></head><body><h1>Your Mac has encountered a critical failure</h1>
+        <p>Your Mac is infected with 3 viruses. Call Apple Support: +1 (844) 555-0142</p></body></html>""",
+        """<html><head><title>Windows</title></head><body><h2>Windows has encountered a critical error</h2>
+        <p>Critical failure in the system kernel. Call Microsoft Support now at 1-888-365-7259.</p></body></html>""",
+    ],
+)
+def test_microsoft_and_apple_critical_failure_imitations_are_scams(page: str) -> None:
+    r = scan_html(page, input_name="failure.html")
+    assert "text.system_damage" in _signals(r)
+    assert r.verdict == "scam"
