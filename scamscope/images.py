@@ -41,6 +41,7 @@ from PIL import (
     GifImagePlugin,
     Image,
     ImageFile,
+    ImageFilter,
     ImageOps,
     JpegImagePlugin,
     PngImagePlugin,
@@ -71,7 +72,7 @@ class Prepared:
     size: tuple[int, int]  # of ``data``
     source_size: tuple[int, int]  # what the input's header declared
     notes: tuple[str, ...] = field(default=())
-    inverted: bytes | None = None  # ``data`` inverted, when much of the image is dark (light text on dark/blue)
+    inverted: bytes | None = None  # the dark regions of ``data`` inverted, the rest blank (light text on dark/blue)
 
 
 def _mp(pixels: float) -> str:
@@ -294,9 +295,10 @@ def prepare(data: bytes, *, max_pixels: int = OCR_MAX_PIXELS, timeout: float | N
         # fastest for both sides (an 8K screenshot: Tesseract reads a PGM or a stored PNG ~30% slower)
         grey.save(out, format="PNG", compress_level=1)
         inverted = None
-        if _dark_fraction(grey) >= DARK_FRACTION:  # white text on blue or black is lost by thresholding
+        dark = dark_regions_inverted(grey)  # white text on blue or black is lost by thresholding
+        if dark is not None:
             inv = io.BytesIO()
-            ImageOps.invert(grey).save(inv, format="PNG", compress_level=1)
+            dark.save(inv, format="PNG", compress_level=1)
             inverted = inv.getvalue()
     except MemoryError:
         raise ImageError(f"too large for OCR: {declared[0]}x{declared[1]} pixels do not fit in memory") from None
@@ -309,15 +311,48 @@ def prepare(data: bytes, *, max_pixels: int = OCR_MAX_PIXELS, timeout: float | N
 
 SMALL_SIDE = 1000  # images whose longer side is below this are upscaled for OCR
 UPSCALE = 2
-DARK_FRACTION = 0.25  # share of dark pixels from which a second, inverted OCR pass is made
-DARK_LEVEL = 100  # grey level below which a pixel counts as dark
+DARK_FRACTION = 0.01  # share of the image in dark regions from which a second, inverted OCR pass is made
+DARK_LEVEL = 100  # grey level below which a background counts as dark
+LIGHT_LEVEL = 150  # grey level from which a pixel inside a dark region counts as (light) text
+# Share of light pixels in the dark regions for a pass: white text on a dark box or screen covers
+# 0.05-16% of it (the screens of the development corpus, small JPEGs too); the cores of large bold black letters
+# on white, which a median also finds dark, leave 25-50% light (their gaps and counters).
+LIGHT_SHARE = (0.0005, 0.22)
+CELL = 4  # px: the dark-region map is made on the image reduced by this
+WINDOW = 9  # cells: a region is dark where the median of the WINDOW x WINDOW cells around is dark
+MAP_MAX_PIXELS = 1_000_000  # the map is made on at most this many cells (an 8K image: coarser cells)
 
 
-def _dark_fraction(grey: Image.Image) -> float:
-    """Share of pixels darker than :data:`DARK_LEVEL` (from the histogram: no pixel copy)."""
-    hist = grey.histogram()
-    total = sum(hist) or 1
-    return sum(hist[:DARK_LEVEL]) / total
+def dark_regions_inverted(grey: Image.Image) -> Image.Image | None:
+    """The image with its dark regions inverted and everything else white, or None when it has none.
+
+    Tesseract's thresholding loses light text on a dark background (white on blue, a dark pop-up box
+    on a white page). A region is dark where the *median* of the surrounding ~36 px is dark: the
+    background of a dark box, not the strokes of black text on white (ordinary text covers far less
+    than half of such a window; large bold letters are told apart by the light left between them,
+    :data:`LIGHT_SHARE`). Regions that hold (almost) no light pixels (a dark photo, a black bar) are
+    not worth a pass; neither are regions under :data:`DARK_FRACTION` of the image.
+    """
+    w, h = grey.size
+    cell = max(CELL, math.ceil(math.sqrt(w * h / MAP_MAX_PIXELS)))
+    small = grey.reduce(cell) if cell > 1 else grey
+    if small.size[0] < WINDOW or small.size[1] < WINDOW:
+        return None
+    median = small.filter(ImageFilter.MedianFilter(WINDOW))
+    mask = median.point(lambda v: 255 if v < DARK_LEVEL else 0).filter(ImageFilter.MaxFilter(3))  # and their edges
+    covered = mask.histogram()[255] / (mask.size[0] * mask.size[1])
+    if covered < DARK_FRACTION:
+        return None
+    full = mask.resize(grey.size, Image.Resampling.NEAREST)
+    hist = grey.histogram(mask=full)  # the grey levels inside the dark regions
+    del full
+    share = sum(hist[LIGHT_LEVEL:]) / max(1, sum(hist))
+    if not LIGHT_SHARE[0] <= share <= LIGHT_SHARE[1]:  # no text drawn in the dark; or it is black text on white
+        return None
+    # 2 bytes per pixel besides the image: the inverted copy, and the mask of what is blanked
+    out = ImageOps.invert(grey)
+    out.paste(255, mask=ImageOps.invert(mask).resize(grey.size, Image.Resampling.NEAREST))
+    return out
 
 
 def load_rgb(data: bytes, *, timeout: float | None = None) -> Image.Image:

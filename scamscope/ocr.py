@@ -143,7 +143,7 @@ def ocr_image(data: bytes, *, timeout: float = TIMEOUT_S) -> OcrResult:
         out, err = _recognise(cmd, "+".join(langs), image.data, deadline, timeout, slot.fd)
         second = b""
         if image.inverted is not None and deadline - time.monotonic() > 1.0:
-            # much of the image is dark: light text (white on blue) is read from the inverted image
+            # light text on dark regions (white on blue, a dark box) is read from their inverted copy
             try:
                 second, err2 = _recognise(cmd, "+".join(langs), image.inverted, deadline, timeout, slot.fd)
                 err += err2
@@ -154,7 +154,7 @@ def ocr_image(data: bytes, *, timeout: float = TIMEOUT_S) -> OcrResult:
     if second:
         text, added = merge_passes(text, clean(second.decode("utf-8", "replace")))
         if added:
-            notes += (f"dark image: {added} more line(s) read from its inverted copy",)
+            notes += (f"dark regions: {added} more line(s) read from their inverted copy",)
     if _out_of_memory(err):  # some allocations failed, but Tesseract carried on and ended normally
         if not text:
             raise OcrError(_failure(0, err))

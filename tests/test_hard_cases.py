@@ -292,3 +292,14 @@ def test_microsoft_and_apple_critical_failure_imitations_are_scams(page: str) ->
     r = scan_html(page, input_name="failure.html")
     assert "text.system_damage" in _signals(r)
     assert r.verdict == "scam"
+
+
+def test_a_brand_alarm_header_and_a_helpline_number_read_from_a_screenshot_is_a_scam() -> None:
+    # what OCR read from a rendered fake Defender pop-up (benchmarks/screenshot_eval.py)
+    text = "Windows Defender Security Warnin\nB Windows-Helpline | +1-833-701-3362\nWindows Defender SmartScreer\n"
+    r = scan_html(text + "Windows Defender Security Warning\n", input_name="ocr.txt")
+    assert "text.dont_ignore" in _signals(r)
+    assert r.verdict == "scam"
+    # the same words on a help page about updates are no alarm
+    help_page = "Windows Defender security updates are installed automatically. Call 1-833-701-3362 for help."
+    assert "text.dont_ignore" not in _signals(scan_html(help_page, input_name="help.txt"))

@@ -42,6 +42,31 @@ def _blue_band() -> bytes:
     return out.getvalue()
 
 
+def _dark_box() -> bytes:
+    """A white page with one small dark pop-up box of white text (under 10% of the image is dark)."""
+    im = Image.new("RGB", (1366, 768), "white")
+    draw, font = ImageDraw.Draw(im), ImageFont.truetype(FONT, 16)
+    draw.text((20, 700), "Windows Security", fill="black", font=font)
+    draw.rounded_rectangle((300, 0, 1100, 140), radius=6, fill=(34, 34, 34))
+    draw.text((320, 20), "Your computer has been locked. Trojan spyware was found.", fill="white", font=font)
+    draw.text((320, 50), "Call Windows Support now: +1-877-611-8429", fill="white", font=font)
+    out = io.BytesIO()
+    im.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _bold_black_text() -> bytes:
+    """Dark text on white only, in a large bold face: no dark region, no second pass."""
+    im = Image.new("RGB", (1366, 768), "white")
+    draw = ImageDraw.Draw(im)
+    big = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 64)
+    draw.text((20, 20), "BREAKING NEWS TODAY", fill="black", font=big)
+    draw.text((20, 140), "Weather: sunny, 21 C", fill="black", font=ImageFont.truetype(FONT, 16))
+    out = io.BytesIO()
+    im.save(out, format="PNG")
+    return out.getvalue()
+
+
 def _numbers(text: str) -> set[str | None]:
     from scamscope.phones import explain_text
 
@@ -62,12 +87,25 @@ def test_white_text_on_a_blue_band_is_read_from_the_inverted_pass() -> None:
     assert scanned.verdict == "scam" and any("jp_international_disguised" in p.flags for p in scanned.phones)
 
 
+def test_a_small_dark_box_on_a_white_page_gets_the_inverted_pass() -> None:
+    r = ocr.ocr_image(_dark_box())
+    assert "+18776118429" in _numbers(r.text) and any("inverted copy" in n for n in r.notes), r.text
+    scanned = scan_bytes(_dark_box(), input_name="box.png")
+    assert any(p.e164 == "+18776118429" for p in scanned.phones)
+
+
 def test_without_the_passes_these_numbers_are_lost(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The two images above are hard: plain OCR misses their numbers (so the tests above can fail)."""
+    """The images above are hard: plain OCR misses their numbers (so the tests above can fail)."""
     monkeypatch.setattr(images, "SMALL_SIDE", 0)
     monkeypatch.setattr(images, "DARK_FRACTION", 2.0)
     assert "+18885550142" not in _numbers(ocr.ocr_image(_popup()).text)
     assert "0101-844-555-0199" not in ocr.ocr_image(_blue_band()).text
+    assert "+18776118429" not in _numbers(ocr.ocr_image(_dark_box()).text)
+
+
+def test_bold_black_text_is_not_a_dark_region() -> None:
+    assert images.prepare(_bold_black_text()).inverted is None
+    assert images.prepare(_dark_box()).inverted is not None
 
 
 def test_light_pages_get_one_pass() -> None:
