@@ -29,6 +29,12 @@ def _popup() -> bytes:
     return out.getvalue()
 
 
+def _png(im: Image.Image) -> bytes:
+    out = io.BytesIO()
+    im.save(out, format="PNG")
+    return out.getvalue()
+
+
 def _blue_band() -> bytes:
     """A white screen with a blue band of white text (a fake Defender banner)."""
     im = Image.new("RGB", (1366, 768), "white")
@@ -37,9 +43,7 @@ def _blue_band() -> bytes:
     draw.rectangle((0, 300, 1366, 520), fill=(0, 120, 215))
     draw.text((40, 330), "Windows Defender: Trojan Spyware detected", fill="white", font=font)
     draw.text((40, 380), "Call Microsoft Support 0101-844-555-0199", fill="white", font=font)
-    out = io.BytesIO()
-    im.save(out, format="PNG")
-    return out.getvalue()
+    return _png(im)
 
 
 def _dark_box() -> bytes:
@@ -50,9 +54,7 @@ def _dark_box() -> bytes:
     draw.rounded_rectangle((300, 0, 1100, 140), radius=6, fill=(34, 34, 34))
     draw.text((320, 20), "Your computer has been locked. Trojan spyware was found.", fill="white", font=font)
     draw.text((320, 50), "Call Windows Support now: +1-877-611-8429", fill="white", font=font)
-    out = io.BytesIO()
-    im.save(out, format="PNG")
-    return out.getvalue()
+    return _png(im)
 
 
 def _bold_black_text() -> bytes:
@@ -62,9 +64,7 @@ def _bold_black_text() -> bytes:
     big = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 64)
     draw.text((20, 20), "BREAKING NEWS TODAY", fill="black", font=big)
     draw.text((20, 140), "Weather: sunny, 21 C", fill="black", font=ImageFont.truetype(FONT, 16))
-    out = io.BytesIO()
-    im.save(out, format="PNG")
-    return out.getvalue()
+    return _png(im)
 
 
 def _numbers(text: str) -> set[str | None]:
