@@ -286,9 +286,9 @@ def _contact_tester(rule: Mapping[str, Any], _data: Mapping[str, Any]) -> Callab
     signal = str(rule.get("id", ""))
     if signal not in ("contact.chat_widget", "contact.download", "contact.number_slot"):
         raise ValueError(f"the contact signal reports no {signal!r}")
-    for key in ("instructions", "templates", "empty_element", "write_var"):
-        for p in rule.get(key, []) if key in ("instructions", "templates") else [rule[key]] if key in rule else []:
-            _re2(p)
+    lists = [*rule.get("instructions", []), *rule.get("templates", [])]
+    for p in lists + [rule[key] for key in ("empty_element", "write_var") if key in rule]:
+        _re2(p)
     return lambda example: any(e.signal == signal for e in contact.run(build_page(_text(example, "html"))).evidence)
 
 

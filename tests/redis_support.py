@@ -5,6 +5,7 @@ worker whose browser asked for them."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -14,6 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import psutil
 import redis
@@ -22,6 +24,22 @@ from tests.desk_server import free_port
 
 REDIS_SERVER = "/usr/bin/redis-server"
 CLI = [sys.executable, "-m", "scamscope"]
+ROOT = Path(__file__).resolve().parent.parent
+SCAM = (ROOT / "examples" / "fake-warning-ja.html").read_bytes()
+BENIGN = (ROOT / "examples" / "ordinary-ja.html").read_bytes()
+
+
+def scan_cli(*args: str, timeout: float) -> tuple[int, list[dict[str, Any]], str]:
+    """``scamscope scan --json`` with the tests' budgets: exit status, JSON lines, stderr."""
+    done = subprocess.run([*CLI, "scan", "--json", "--budget", "8", "--timeout", "8", *args], capture_output=True, text=True, timeout=timeout)
+    return done.returncode, [json.loads(line) for line in done.stdout.splitlines()], done.stderr
+
+
+def input_list(tmp: Path, names: list[str]) -> str:
+    """An --input-list file naming ``names``, one per line."""
+    path = tmp / "inputs.txt"
+    path.write_text("\n".join(names) + "\n")
+    return str(path)
 
 
 class RedisServer:

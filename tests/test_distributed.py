@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,12 +19,9 @@ import pytest
 from scamscope.distributed.app import LEASE_S, MAX_ATTEMPTS
 from tests.conftest import CORPUS, require_shared, serve_pages
 from tests.desk_server import add_user, log_in, session_csrf, start_desk
-from tests.redis_support import HostilePages, RedisServer, Workers
+from tests.redis_support import BENIGN, CLI, SCAM, HostilePages, RedisServer, Workers, input_list, scan_cli
 
 ROOT = Path(__file__).resolve().parent.parent
-CLI = [sys.executable, "-m", "scamscope"]
-SCAM = (ROOT / "examples" / "fake-warning-ja.html").read_bytes()
-BENIGN = (ROOT / "examples" / "ordinary-ja.html").read_bytes()
 WORKER_ARGS = ("--jobs", "2", "--budget", "20", "--timeout", "10", "--allow-private")
 PASSWORD = "correct horse battery"
 
@@ -60,14 +56,7 @@ def hostile(workers: Workers) -> Iterator[HostilePages]:
 
 
 def scan(*args: str, timeout: float = 240) -> tuple[int, list[dict[str, Any]], str]:
-    done = subprocess.run([*CLI, "scan", "--json", "--budget", "8", "--timeout", "8", *args], capture_output=True, text=True, timeout=timeout)
-    return done.returncode, [json.loads(line) for line in done.stdout.splitlines()], done.stderr
-
-
-def input_list(tmp: Path, names: list[str]) -> str:
-    path = tmp / "inputs.txt"
-    path.write_text("\n".join(names) + "\n")
-    return str(path)
+    return scan_cli(*args, timeout=timeout)
 
 
 def test_two_workers_give_the_local_results_in_input_order(workers: Workers, redis_server: RedisServer, tmp_path: Path) -> None:

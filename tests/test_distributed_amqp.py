@@ -21,12 +21,9 @@ import pytest
 from scamscope.distributed.app import LEASE_S
 from tests.desk_server import free_port
 from tests.rabbitmq_support import RabbitServer, rabbitmq_installed
-from tests.redis_support import HostilePages, RedisServer, Workers
+from tests.redis_support import BENIGN, CLI, SCAM, HostilePages, RedisServer, Workers, input_list, scan_cli
 
 ROOT = Path(__file__).resolve().parent.parent
-CLI = [sys.executable, "-m", "scamscope"]
-SCAM = (ROOT / "examples" / "fake-warning-ja.html").read_bytes()
-BENIGN = (ROOT / "examples" / "ordinary-ja.html").read_bytes()
 WORKER_ARGS = ("--jobs", "1", "--budget", "20", "--timeout", "10", "--allow-private")
 NAMES = {"w1@test", "w2@test"}
 
@@ -79,14 +76,7 @@ def pages(workers: Workers) -> Iterator[HostilePages]:
 
 
 def scan(*args: str, timeout: float = 120) -> tuple[int, list[dict[str, Any]], str]:
-    done = subprocess.run([*CLI, "scan", "--json", "--budget", "8", "--timeout", "8", *args], capture_output=True, text=True, timeout=timeout)
-    return done.returncode, [json.loads(line) for line in done.stdout.splitlines()], done.stderr
-
-
-def input_list(tmp: Path, names: list[str]) -> str:
-    path = tmp / "inputs.txt"
-    path.write_text("\n".join(names) + "\n")
-    return str(path)
+    return scan_cli(*args, timeout=timeout)
 
 
 def test_a_batch_over_amqp_gives_every_input_once_in_order(workers: Workers, rabbit: RabbitServer, pages: HostilePages, tmp_path: Path) -> None:
