@@ -252,6 +252,10 @@ def test_a_support_desk_title_on_the_brands_own_domain_is_not_counted() -> None:
     assert "title.support_claim" in _signals(scan_html(html, input_name="x.html"))
     on_own = scan_html(html, "https://support.microsoft.com/ja-jp", input_name="x.html")
     assert "title.support_claim" not in _signals(on_own)
+    # a hosting platform under a brand's domain serves anybody's pages: the claim counts there
+    google = html.replace("Microsoft Support", "Google Support")
+    hosted = scan_html(google, "https://sites.google.com/view/help-desk-7781", input_name="x.html")
+    assert "title.support_claim" in _signals(hosted)
 
 
 def test_an_alarm_title_and_a_toll_free_number_in_a_kit_head_is_a_scam() -> None:

@@ -213,6 +213,17 @@ def hosting_platform(host: str) -> Hosting | None:
     return next((h for h in HOSTING if h.matches(host)), None)
 
 
+def on_a_brands_domain(url: str) -> bool:
+    """Is ``url`` on a domain a brand of brands.toml owns, judged as :func:`run` judges it: not a
+    loopback or LAN host, and not customer content on a hosting platform (sites.google.com and
+    *.web.core.windows.net are Google's and Microsoft's domains, their pages anybody's)."""
+    host = host_of(url)
+    if not host or _local_host(host) or hosting_platform(host) is not None:
+        return False
+    domain = registrable_domain(host)
+    return any(domain in b.domains for b in BRANDS)
+
+
 # --- finding brand names ---------------------------------------------------------------------------
 
 _IMAGE = re.compile(r"\.(?:png|jpe?g|gif|svg|webp|ico|avif|bmp)(?:$|[?#])", re.I)

@@ -63,11 +63,8 @@ def run(page: Page) -> Observations:
 def _on_brand_domain(page: Page) -> bool:
     """Is the page from a domain of a brand in brands.toml (its URL, or the origin a saved copy
     declares: HTTrack comment, canonical link, og:url)? Microsoft's own support site titles itself
-    "Microsoft Support"."""
-    from scamscope.signals.brands import BRANDS, host_of, page_origin, registrable_domain
+    "Microsoft Support"; a page on a hosting platform under a brand's domain is anybody's."""
+    from scamscope.signals.brands import on_a_brands_domain, page_origin
 
     url, _how = page_origin(page)
-    if not url:
-        return False
-    domain = registrable_domain(host_of(url))
-    return any(domain in b.domains for b in BRANDS)
+    return bool(url) and on_a_brands_domain(url)
